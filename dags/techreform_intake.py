@@ -1,0 +1,84 @@
+"""Intake of county returns: inbox → archive → validation → warehouse → receipts.
+
+Runs every five minutes (and on demand): takes every settled new file from
+``<workspace>/inbox/<unit>/``, validates it with Great Expectations, loads accepted returns and
+answers each file with a receipt in ``outbox/<unit>/``. The domain logic is in
+``techreform.pipeline``; this file only says what runs when.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
+
+
+def _params() -> tuple[str, str | None, float]:
+    """Workspace, period and settle time of this run (from its params or the deployment)."""
+    ctx = get_current_context()
+    params = ctx["params"]
+    ws = params.get("workspace") or os.environ.get("TECHREFORM_WORKSPACE", "")
+    if not ws:
+        raise ValueError("no workspace: set the 'workspace' param or TECHREFORM_WORKSPACE")
+    period = params.get("period") or None
+    if period is None:  # a scheduled run collects the quarter that ended last
+        from techreform.periods import Period
+
+        when = ctx.get("logical_date") or ctx["dag_run"].run_after
+        period = str(Period(when.year, (when.month - 1) // 3 + 1).previous())
+    return ws, period, float(params.get("settle_seconds", 5))
+
+
+@dag(
+    dag_id="techreform_intake",
+    description="县区技改季报接收、审核、入库与回执",
+    schedule="*/5 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["techreform", "intake"],
+    params={
+        "workspace": Param(
+            os.environ.get("TECHREFORM_WORKSPACE", ""), type="string", description="工作区目录（含 inbox/ outbox/）"
+        ),
+        "period": Param(
+            None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
+            description="报告期，如 2026Q3；留空则取上一个已结束的季度",
+        ),
+        "settle_seconds": Param(5, type="number", minimum=0, description="文件最近修改后需静置的秒数"),
+    },
+)  # fmt: skip
+def techreform_intake():
+    @task
+    def receive() -> int:
+        """Archive every settled new file and register it."""
+        from techreform import pipeline
+
+        ws, period, settle = _params()
+        return pipeline.receive(ws, period, settle)
+
+    @task
+    def validate_and_load(received: int) -> int:
+        """Validate every registered file and load the accepted ones (one transaction each)."""
+        from techreform import pipeline
+
+        ws, _, _ = _params()
+        return pipeline.process(ws)
+
+    @task
+    def publish_receipts(decided: int) -> int:
+        """Receipts to the counties, submissions.csv and findings.csv to reports/."""
+        from techreform import pipeline
+
+        ws, period, _ = _params()
+        return pipeline.publish(ws, period)
+
+    publish_receipts(validate_and_load(receive()))
+
+
+techreform_intake()

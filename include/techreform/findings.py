@@ -1,0 +1,28 @@
+"""A finding: one rule broken at one place of a return (a cell, a row, or the whole file)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"  # 强制性审核: the return is rejected as a whole
+WARNING = "warning"  # 核实性审核: accepted, an explanation in 备注 is asked for
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str  # ERROR | WARNING
+    message: str  # plain Chinese: what is wrong and how to fix it
+    sheet: str | None = None  # None for a file-level finding
+    row: int | None = None  # the Excel row number the county sees
+    field: str | None = None  # field name of techreform.schema
+    column: str | None = None  # the header as written in the county's file
+    col_index: int | None = None  # 1-based column in the county's sheet, for highlighting
+    value: str | None = None  # the cell as the county wrote it
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sort_key(f: Finding) -> tuple:
+    return (f.severity != ERROR, f.sheet or "", f.row or 0, f.col_index or 0, f.rule_id)

@@ -1,0 +1,511 @@
+"""Intake: county files in, receipts out, accepted returns into the warehouse (DESIGN.md §3.1, §3.4).
+
+Three steps, each safe to rerun and each a task of the intake DAG:
+
+1. ``receive``: take every settled new file from ``inbox/<unit>/`` in order of arrival, keep the
+   original in ``archive/`` and register it (known content is recognised by its hash);
+2. ``process``: read, normalise and validate the registered files (Great Expectations, one batch
+   per round), decide accepted or rejected, and load each decision in one transaction;
+3. ``publish``: write the receipts and the period's ``submissions.csv`` and ``findings.csv``.
+
+Work is found from the warehouse's state, not handed from step to step, so a crash in any step
+leaves nothing half done: the next run picks up what is still pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import re
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from techreform import reports, schema
+from techreform import warehouse as wh
+from techreform.findings import ERROR, WARNING, Finding
+from techreform.periods import Period, month_text
+from techreform.profiles import Profile
+from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
+from techreform.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 5.0  # a file modified more recently than this may still be being written
+UNREADABLE_GRACE_SECONDS = 600.0  # an unreadable workbook younger than this is left for the next run
+_IGNORED = re.compile(r"^(~\$|\.~lock|\.)|\.(tmp|crdownload|part)$", re.IGNORECASE)
+
+
+@contextmanager
+def workspace_lock(ws: Workspace) -> Iterator[None]:
+    """One intake at a time per workspace (the scheduler and a manual run may meet)."""
+    ws.root.mkdir(parents=True, exist_ok=True)
+    with open(ws.root / ".intake.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fallback_period(received: dt.datetime) -> Period:
+    """The quarter a file without a period is most likely for: the last one ended before it came."""
+    return Period(received.year, (received.month - 1) // 3 + 1).previous()
+
+
+# ------------------------------------------------------------------------------------ receive
+
+
+@dataclass
+class Candidate:
+    unit_code: str
+    path: Path
+    mtime: float
+    size: int
+
+
+def scan_inbox(ws: Workspace, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None) -> list[Candidate]:
+    """Files waiting in the unit folders, oldest first; files still being written are left alone."""
+    now = time.time() if now is None else now
+    found: list[Candidate] = []
+    if not ws.inbox.exists():
+        return found
+    for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir()):
+        for path in unit_dir.rglob("*"):
+            if not path.is_file() or _IGNORED.search(path.name):
+                continue
+            st = path.stat()
+            if now - st.st_mtime < settle_seconds:
+                continue
+            found.append(Candidate(unit_dir.name, path, st.st_mtime, st.st_size))
+    return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.path.name))
+
+
+def _still_being_written(c: Candidate, now: float) -> bool:
+    if c.path.suffix.lower() not in READABLE_SUFFIXES or now - c.mtime >= UNREADABLE_GRACE_SECONDS:
+        return False
+    from python_calamine import CalamineWorkbook
+
+    try:
+        CalamineWorkbook.from_path(str(c.path))
+    except Exception:
+        return True
+    return False
+
+
+def receive(ws: Workspace, engine: Engine, *, run_period: Period | None = None,
+            settle_seconds: float = SETTLE_SECONDS) -> list[int]:  # fmt: skip
+    """Archive and register every new settled file; returns the new submission ids."""
+    now = time.time()
+    new_ids: list[int] = []
+    with workspace_lock(ws), Session(engine) as session:
+        seen = {
+            (p, s, r)
+            for p, s, r in session.execute(
+                select(wh.Submission.inbox_path, wh.Submission.size, wh.Submission.received_at)
+            )
+        }
+        for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
+            received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
+            rel = str(c.path.relative_to(ws.root))
+            if (rel, c.size, received_at) in seen or _still_being_written(c, now):
+                continue
+            sha = _sha256(c.path)
+            dup = session.scalar(
+                select(wh.Submission.id).where(wh.Submission.unit_code == c.unit_code, wh.Submission.sha256 == sha)
+            )
+            if dup is not None:  # the same content again: it has had its answer already
+                log.info("skip %s: same content as submission %s", rel, dup)
+                continue
+            archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.path.name}"
+            archived.parent.mkdir(parents=True, exist_ok=True)
+            if not archived.exists():
+                shutil.copy2(c.path, archived)  # the original, byte for byte
+            from techreform.periods import period_from_name
+
+            named = period_from_name(c.path.stem)
+            sub = wh.Submission(
+                unit_code=c.unit_code,
+                file_name=c.path.name,
+                inbox_path=rel,
+                archive_path=str(archived.relative_to(ws.root)),
+                sha256=sha,
+                size=c.size,
+                received_at=received_at,
+                period=None,
+                report_period=str(named or run_period or _fallback_period(received_at)),
+                status=wh.RECEIVED,
+            )
+            session.add(sub)
+            session.commit()
+            new_ids.append(sub.id)
+    return new_ids
+
+
+# ------------------------------------------------------------------------------------ process
+
+
+@dataclass
+class Pending:
+    sub: wh.Submission
+    parsed: ParsedReturn | None = None
+    period: Period | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def can_validate_rows(self) -> bool:
+        return self.parsed is not None and self.parsed.projects is not None and not any(
+            f.severity == ERROR and f.row is None for f in self.findings
+        )
+
+
+def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
+    """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
+    sub = p.sub
+    if profile.unit(sub.unit_code) is None:
+        p.findings.append(Finding("unknown_unit", ERROR,
+                                  f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹"))  # fmt: skip
+    if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
+        p.findings.append(Finding("file_type", ERROR,
+                                  "只接受 Excel 文件（.xlsx 或 .xls）：请用 Excel 或 WPS 另存为 .xlsx 后重新报送"))  # fmt: skip
+        return
+    try:
+        p.parsed = read_return(ws.root / sub.archive_path)
+    except UnreadableWorkbook:
+        p.findings.append(Finding("file_unreadable", ERROR,
+                                  "文件无法打开（可能已损坏或未保存完整）：请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送"))  # fmt: skip
+        return
+    meta = p.parsed.metadata
+    meta_unit = meta.get("unit_code")
+    if meta_unit and meta_unit != sub.unit_code:
+        other = profile.unit(meta_unit)
+        p.findings.append(Finding("wrong_unit", ERROR,
+                                  f"文件的模板信息属于“{other.name if other else meta_unit}”（{meta_unit}），"
+                                  f"却放在了{sub.unit_code}的文件夹：请使用本单位的模板，或放入正确的文件夹"))  # fmt: skip
+    else:
+        named_other = _other_unit_named(sub.file_name, sub.unit_code, profile)
+        if named_other:
+            p.findings.append(Finding("wrong_unit", ERROR,
+                                      f"文件名表明这是“{named_other.name}”（{named_other.code}）的报表，"
+                                      f"却放在了{sub.unit_code}的文件夹：请确认后放入正确的文件夹"))  # fmt: skip
+    in_name, in_meta = period_of(sub.file_name, meta)
+    if in_name and in_meta and in_name != in_meta:
+        p.findings.append(Finding("period_conflict", ERROR,
+                                  f"文件名写的是{in_name.label}，模板信息却是{in_meta.label}：请确认报告期，"
+                                  "使用该季度的模板并在文件名中写明报告期"))  # fmt: skip
+    elif not (in_name or in_meta):
+        p.findings.append(Finding("no_period", ERROR,
+                                  "无法确定报告期：请在文件名中写明报告期（如 410302_2026Q3_技改项目季报.xlsx 或"
+                                  "“2026年第三季度”），或使用市里下发的模板"))  # fmt: skip
+    else:
+        p.period = in_meta or in_name
+    p.findings.extend(p.parsed.findings)
+
+
+def _other_unit_named(file_name: str, own: str, profile: Profile) -> Any:
+    stem = Path(file_name).stem
+    codes_in_name = set(re.findall(r"(?<!\d)(\d{6})(?!\d)", stem))
+    if own in codes_in_name:
+        return None
+    for u in profile.units:
+        if u.code != own and u.code in codes_in_name:
+            return u
+    own_unit = profile.unit(own)
+    if own_unit and own_unit.name in stem:
+        return None
+    named = [u for u in profile.units if u.code != own and u.name in stem]
+    return max(named, key=lambda u: len(u.name)) if named else None
+
+
+def _rounds(pending: list[Pending]) -> list[list[Pending]]:
+    """Round k holds the k-th pending file of each unit, so a unit's earlier file is decided first."""
+    per_unit: dict[str, int] = defaultdict(int)
+    rounds: list[list[Pending]] = []
+    for p in pending:
+        k = per_unit[p.sub.unit_code]
+        per_unit[p.sub.unit_code] += 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(p)
+    return rounds
+
+
+def _project_key(row: dict[str, Any]) -> str | None:
+    if row.get("project_code"):
+        return f"code:{row['project_code']}"
+    if row.get("uscc") and row.get("project_name"):
+        return f"name:{row['uscc']}:{row['project_name']}"
+    return None
+
+
+def _earlier_in_force(session: Session, unit: str, period: Period, same_year: bool) -> wh.Submission | None:
+    """The unit's return in force for the latest earlier period (of the same year, if asked)."""
+    q = (
+        select(wh.Submission)
+        .where(wh.Submission.unit_code == unit, wh.Submission.status == wh.ACCEPTED,
+               wh.Submission.period < str(period))  # fmt: skip
+        .order_by(wh.Submission.period.desc(), wh.Submission.received_at.desc())
+    )
+    if same_year:
+        q = q.where(wh.Submission.period >= f"{period.year}Q1")
+    return session.scalars(q).first()
+
+
+def _previous_projects(session: Session, sub: wh.Submission | None) -> dict[str, wh.Project]:
+    if sub is None:
+        return {}
+    out = {}
+    for proj in session.scalars(select(wh.Project).where(wh.Project.submission_id == sub.id)):
+        key = _project_key({"project_code": proj.project_code, "uscc": proj.uscc, "project_name": proj.project_name})
+        if key:
+            out[key] = proj
+    return out
+
+
+def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.DataFrame:
+    cols = ["_rid", "_file", "_row", "_period_end", "prev_ytd"]
+    for f in fields:
+        cols += [f.name, f"{f.name}__raw", f"{f.name}__invalid"]
+    frame = pd.DataFrame.from_records(rows, columns=cols)
+    numeric = {f.name for f in fields if f.kind in ("amount", "pct", "int", "month")} | {"_period_end", "prev_ytd"}
+    for c in numeric:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    for c in frame.columns:
+        if c not in numeric and c not in ("_rid", "_file", "_row"):
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return frame
+
+
+def _validate_round(session: Session, round_: list[Pending], validator: Any) -> None:
+    """Row rules for every file of a round in one GX run per sheet; findings go to each file."""
+    proj_rows: list[dict[str, Any]] = []
+    rec_rows: list[dict[str, Any]] = []
+    where: dict[int, tuple[Pending, dict[str, Any]]] = {}
+    for p in round_:
+        if not p.can_validate_rows:
+            continue
+        assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
+        prev = _previous_projects(session, _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True))
+        for row in p.parsed.projects.rows:
+            rid = len(where)
+            key = _project_key(row)
+            prev_ytd = prev[key].ytd_completed if key in prev else None
+            proj_rows.append({**row, "_rid": rid, "_file": p.sub.id, "_period_end": p.period.end_month,
+                              "prev_ytd": prev_ytd})  # fmt: skip
+            where[rid] = (p, row)
+        if p.parsed.recognitions is not None:
+            for row in p.parsed.recognitions.rows:
+                rid = len(where)
+                rec_rows.append({**row, "_rid": rid, "_file": p.sub.id})
+                where[rid] = (p, row)
+    from techreform.rules import make_finding
+
+    for sheet_kind, rows, fields in (
+        (schema.PROJECT_SHEET, proj_rows, schema.PROJECT_FIELDS),
+        (schema.RECOGNITION_SHEET, rec_rows, schema.RECOGNITION_FIELDS),
+    ):
+        if not rows:
+            continue
+        for rule, rid in validator.failures(sheet_kind, _frame(rows, fields)):
+            p, row = where[rid]
+            sheet = p.parsed.projects if sheet_kind == schema.PROJECT_SHEET else p.parsed.recognitions
+            headers = {name: col.header for name, col in sheet.columns.items()}
+            col = sheet.columns.get(rule.field)
+            finding = make_finding(rule, row, sheet.name, headers, col.index if col else None)
+            if rule.severity == WARNING and row.get("note"):
+                finding.message += f"（已在备注中说明：{row['note']}）"
+            p.findings.append(finding)
+
+
+def _vanished(session: Session, p: Pending) -> list[Finding]:
+    """Projects of the previous return in force that are gone without being completed (a warning)."""
+    if not p.can_validate_rows or p.period is None:
+        return []
+    earlier = _earlier_in_force(session, p.sub.unit_code, p.period, same_year=False)
+    prev = _previous_projects(session, earlier)
+    now = {_project_key(r) for r in p.parsed.projects.rows}
+    out = []
+    for key, proj in prev.items():
+        if key not in now and proj.status not in ("竣工", "投产"):
+            out.append(Finding(
+                "project_vanished", WARNING,
+                f"上期（{earlier.period}）报送的项目“{proj.project_name}”（{proj.project_code or proj.uscc}，"
+                f"状态“{proj.status}”）本期未报送且未竣工或投产：请核实，如项目终止或调出请在备注中说明",
+                sheet=p.parsed.projects.name, field="project_code", value=proj.project_code,
+            ))  # fmt: skip
+    return out
+
+
+def _summary(p: Pending, status: str) -> str:
+    errors = [f for f in p.findings if f.severity == ERROR]
+    warnings = [f for f in p.findings if f.severity == WARNING]
+    if status == wh.ACCEPTED:
+        n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
+        tail = f"，有{len(warnings)}条提示请核实并在备注中说明" if warnings else "，未发现问题"
+        return f"报表已受理：{p.period.label if p.period else ''}共{n}个项目{tail}。"
+    first = sorted(errors, key=lambda f: (f.row or 0))[0]
+    where = f"第{first.row}行“{first.column}”" if first.row else "整表"
+    return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
+
+
+def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> None:
+    """Record the decision, the findings and (if accepted) the rows, in the caller's transaction."""
+    sub = session.merge(p.sub)
+    errors = sum(f.severity == ERROR for f in p.findings)
+    status = wh.REJECTED if errors else wh.ACCEPTED
+    sub.period = str(p.period) if p.period else None
+    if p.period:
+        sub.report_period = str(p.period)
+        sub.deadline = p.period.deadline(profile.deadline_working_days)
+        sub.on_time = sub.received_at.date() <= sub.deadline
+    sub.errors = errors
+    sub.warnings = len(p.findings) - errors
+    sub.summary = _summary(p, status)
+    sub.status = status
+    sub.processed_at = dt.datetime.now().replace(microsecond=0)
+    for f in p.findings:
+        sub.findings.append(wh.Finding(**f.as_dict()))
+    if status == wh.ACCEPTED and p.parsed is not None:
+        for row in p.parsed.projects.rows:
+            values = {k: row.get(k) for k in wh.PROJECT_COLUMNS}
+            for m in ("start_month", "planned_completion"):
+                values[m] = month_text(int(row[m])) if row.get(m) is not None else None
+            sub.projects.append(wh.Project(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values))
+        sub.projects_count = len(p.parsed.projects.rows)
+        if p.parsed.recognitions is not None:
+            for row in p.parsed.recognitions.rows:
+                values = {k: row.get(k) for k in wh.RECOGNITION_COLUMNS}
+                sub.recognitions.append(
+                    wh.Recognition(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values)
+                )
+            sub.recognitions_count = len(p.parsed.recognitions.rows)
+        session.flush()
+        wh.settle_in_force(session, sub.unit_code, sub.period)
+    else:
+        target = ws.quarantine / sub.unit_code / Path(sub.archive_path).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.copy2(ws.root / sub.archive_path, target)
+
+
+class _LazyValidator:
+    """Build the GX context only if some file gets as far as row validation."""
+
+    def __init__(self, profile: Profile, validator: Any = None) -> None:
+        self.profile, self._v = profile, validator
+
+    def failures(self, sheet: str, frame: pd.DataFrame):
+        if self._v is None:
+            from techreform.rules import Validator
+
+            self._v = Validator(self.profile)
+        return self._v.failures(sheet, frame)
+
+
+def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any = None) -> list[int]:
+    """Judge every registered file, oldest first; returns the ids decided."""
+    lazy = _LazyValidator(profile, validator)
+    decided: list[int] = []
+    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
+        subs = session.scalars(
+            select(wh.Submission).where(wh.Submission.status == wh.RECEIVED)
+            .order_by(wh.Submission.received_at, wh.Submission.id)
+        ).all()  # fmt: skip
+        pending = [Pending(s) for s in subs]
+        for p in pending:
+            _file_checks(p, profile, ws)
+        for round_ in _rounds(pending):
+            _validate_round(session, round_, lazy)
+            for p in round_:
+                p.findings.extend(_vanished(session, p))
+                try:
+                    _decide(session, p, ws, profile)
+                    session.commit()
+                except Exception:
+                    session.rollback()
+                    raise
+                decided.append(p.sub.id)
+    return decided
+
+
+# ------------------------------------------------------------------------------------ publish
+
+
+def publish(ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None) -> list[Path]:
+    """Receipts for every decided file that has none yet, then the periods' CSV files."""
+    from techreform.receipts import receipt_file_name, write_receipt
+
+    written: list[Path] = []
+    periods: set[str] = {str(run_period)} if run_period else set()
+    with workspace_lock(ws), Session(engine) as session:
+        subs = session.scalars(
+            select(wh.Submission)
+            .where(wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None))
+            .order_by(wh.Submission.received_at, wh.Submission.id)
+        ).all()
+        for sub in subs:
+            unit = profile.unit(sub.unit_code)
+            status = wh.REJECTED if sub.errors else wh.ACCEPTED
+            path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            source = ws.root / sub.archive_path
+            findings = [
+                Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__}) for f in sub.findings
+            ]
+            write_receipt(
+                path,
+                unit_code=sub.unit_code,
+                unit_name=unit.name if unit else sub.unit_code,
+                file_name=sub.file_name,
+                period=sub.period,
+                status=status,
+                received_at=sub.received_at,
+                deadline=sub.deadline,
+                summary=sub.summary or "",
+                findings=findings,
+                source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
+            )
+            sub.receipt_path = str(path.relative_to(ws.root))
+            session.commit()
+            written.append(path)
+            periods.add(sub.report_period)
+        for period in sorted(periods):
+            reports.write_intake_csvs(session, ws.reports_for(period), period)
+    return written
+
+
+@dataclass
+class IntakeResult:
+    received: list[int]
+    decided: list[int]
+    receipts: list[Path]
+
+
+def run_intake(ws: Workspace, engine: Engine, *, run_period: Period | None = None,
+               settle_seconds: float = SETTLE_SECONDS, validator: Any = None) -> IntakeResult:  # fmt: skip
+    """The three steps in one go (what the intake DAG runs as three tasks)."""
+    profile = ws.profile
+    received = receive(ws, engine, run_period=run_period, settle_seconds=settle_seconds)
+    decided = process(ws, engine, profile, validator=validator)
+    receipts = publish(ws, engine, profile, run_period=run_period)
+    return IntakeResult(received, decided, receipts)

@@ -1,0 +1,84 @@
+"""Reporting periods (``2026Q3``), months, and the working-day deadline of a quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import chinese_calendar
+
+PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# 2026Q3, 2026-Q3, 2026q3 / 2026年第三季度, 2026年第3季度, 2026年三季度, 2026年3季度
+_NAME_PATTERNS = (
+    re.compile(r"(?<!\d)(20\d{2})\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
+    re.compile(r"(?<!\d)(20\d{2})\s*年?\s*第?\s*([1-4一二三四])\s*季度?"),
+)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    quarter: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = PERIOD_RE.match(text.strip())
+        if not m:
+            raise ValueError(f"报告期应写作 2026Q3 的形式，收到 {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+    @property
+    def end_month(self) -> int:
+        """Month index (year*12 + month-1) of the quarter's last month."""
+        return self.year * 12 + self.quarter * 3 - 1
+
+    @property
+    def end_date(self) -> dt.date:
+        m = self.quarter * 3
+        nxt = dt.date(self.year + (m == 12), m % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    def previous(self) -> Period:
+        return Period(self.year, self.quarter - 1) if self.quarter > 1 else Period(self.year - 1, 4)
+
+    def deadline(self, working_days: int = 5) -> dt.date:
+        """The Nth working day after the quarter ends (holidays and adjusted workdays observed)."""
+        d, n = self.end_date, 0
+        while n < working_days:
+            d += dt.timedelta(days=1)
+            if _is_workday(d):
+                n += 1
+        return d
+
+
+def _is_workday(d: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:  # beyond the calendar's years: weekdays only
+        return d.weekday() < 5
+
+
+def period_from_name(name: str) -> Period | None:
+    """The period written in a file name, if any (first match wins)."""
+    for pat in _NAME_PATTERNS:
+        m = pat.search(name)
+        if m:
+            return Period(int(m.group(1)), _CN_DIGIT[m.group(2)])
+    return None
+
+
+def month_index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -1,0 +1,37 @@
+"""The steps of a run, as plain functions the DAGs and the command line call (no Airflow here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from techreform import intake, warehouse
+from techreform.periods import Period
+from techreform.workspace import Workspace
+
+STEPS = ("intake", "reconcile", "check", "assess")
+NOT_BUILT = {
+    "reconcile": "与统计局固定资产投资库的对账",
+    "check": "季度检查指标与工作簿",
+    "assess": "半年通报与年度考核",
+}
+
+
+def open_workspace(root: str | Path) -> tuple[Workspace, object]:
+    ws = Workspace(Path(root).resolve())
+    return ws, warehouse.connect(ws.database_url)
+
+
+def receive(root: str, period: str | None = None, settle_seconds: float = intake.SETTLE_SECONDS) -> int:
+    ws, engine = open_workspace(root)
+    return len(intake.receive(ws, engine, run_period=Period.parse(period) if period else None,
+                              settle_seconds=settle_seconds))  # fmt: skip
+
+
+def process(root: str) -> int:
+    ws, engine = open_workspace(root)
+    return len(intake.process(ws, engine, ws.profile))
+
+
+def publish(root: str, period: str | None = None) -> int:
+    ws, engine = open_workspace(root)
+    return len(intake.publish(ws, engine, ws.profile, run_period=Period.parse(period) if period else None))

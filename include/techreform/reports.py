@@ -1,0 +1,63 @@
+"""Machine-readable outputs of DESIGN.md §3.4 (UTF-8 CSV with a header, next to the workbooks)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from techreform import warehouse as wh
+from techreform.findings import ERROR
+
+SUBMISSION_COLUMNS = ("unit_code", "file", "received_at", "status", "errors", "warnings")
+FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "severity", "message")
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Write atomically: a reader never sees half a file, a crash never leaves one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
+def write_intake_csvs(session: Session, directory: Path, period: str) -> None:
+    """submissions.csv and findings.csv of one period, rewritten from the warehouse."""
+    subs = session.scalars(
+        select(wh.Submission)
+        .where(wh.Submission.report_period == period, wh.Submission.status != wh.RECEIVED)
+        .order_by(wh.Submission.received_at, wh.Submission.id)
+    ).all()
+    sub_rows, finding_rows = [], []
+    for s in subs:
+        sub_rows.append(
+            {
+                "unit_code": s.unit_code,
+                "file": s.file_name,
+                "received_at": s.received_at.isoformat(timespec="seconds"),
+                "status": s.status,
+                "errors": s.errors,
+                "warnings": s.warnings,
+            }
+        )
+        for f in sorted(s.findings, key=lambda f: (f.severity != ERROR, f.sheet or "", f.row or 0, f.id)):
+            finding_rows.append(
+                {
+                    "unit_code": s.unit_code,
+                    "file": s.file_name,
+                    "sheet": f.sheet or "",
+                    "row": f.row if f.row is not None else "",
+                    "field": f.field or "",
+                    "rule_id": f.rule_id,
+                    "severity": f.severity,
+                    "message": f.message,
+                }
+            )
+    write_csv(directory / "submissions.csv", SUBMISSION_COLUMNS, sub_rows)
+    write_csv(directory / "findings.csv", FINDING_COLUMNS, finding_rows)

@@ -1,0 +1,421 @@
+"""Reading a county return as it really arrives (DESIGN.md §3.1).
+
+Excel and WPS files differ in small ways: title rows above the header, header aliases, columns in
+any order, blank rows, full-width characters, thousands separators, numbers stored as text, months
+written five different ways, amounts in 元 or 亿元, a 合计 row. This module turns such a workbook
+into typed rows that keep their Excel row numbers, plus file-level findings (missing sheet or
+columns, unit conversions). It judges nothing else: the rules do that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from techreform import schema
+from techreform.findings import ERROR, WARNING, Finding
+from techreform.periods import Period, month_index
+from techreform.schema import AMOUNT_UNITS, Field
+
+READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+HEADER_SCAN_ROWS = 10
+_BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——"}
+_TOTAL_RE = re.compile(r"^(合计|小计|总计|合\s*计|小\s*计|总\s*计)")
+_FOOTER_RE = re.compile(r"^(注[:：]|说明[:：]|填表人|填报人|审核人|单位负责人|负责人|制表)")
+_NUMBERING_TOKENS = set("甲乙丙丁戊己庚辛壬癸")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_MONTH_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(\s*[-/.]?\s*\d{1,2}\s*日?)?(\s+\d{1,2}:\d{2}(:\d{2})?)?$"),
+    re.compile(r"^(\d{4})(\d{2})$"),
+    re.compile(r"^(\d{4})(\d{2})\d{2}$"),
+)
+# Excel stores dates as days since 1899-12-30; a month cell formatted as a number shows that.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class UnreadableWorkbook(Exception):
+    """The file is not a workbook we can open (or is still being written)."""
+
+
+@dataclass
+class Column:
+    field: str
+    header: str  # as written in the county's file
+    index: int  # 1-based Excel column
+    factor: float = 1.0  # multiply to get 万元
+
+
+@dataclass
+class Sheet:
+    name: str  # as in the file
+    kind: str  # schema.PROJECT_SHEET or schema.RECOGNITION_SHEET
+    header_row: int | None  # Excel row of the header
+    columns: dict[str, Column] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # typed values + "_row" + "<f>__raw"
+
+
+@dataclass
+class ParsedReturn:
+    path: Path
+    metadata: dict[str, str]
+    projects: Sheet | None
+    recognitions: Sheet | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+
+# ---------------------------------------------------------------------------------------- text
+
+
+def clean_text(value: Any) -> str | None:
+    """A cell as text: full-width folded (NFKC), surrounding and zero-width spaces dropped."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        value = int(value) if value.is_integer() else value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    s = unicodedata.normalize("NFKC", str(value)).replace("\u200b", "").replace("\ufeff", "").strip()
+    return s or None
+
+
+def _header_key(text: str) -> str:
+    """Header text reduced to its words: no spaces, brackets, units or the word 其中."""
+    s = unicodedata.normalize("NFKC", text)
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"\((亿元|万元|元|%|台套|台\(套\)|个|家)\)", "", s)
+    s = re.sub(r"[()（）\[\]【】:：*＊]", "", s)
+    return s.replace("其中", "")
+
+
+def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for f in fields:
+        for text in (f.header, *f.aliases):
+            table.setdefault(_header_key(text), f.name)
+    return table
+
+
+_ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
+
+
+def match_header(text: str, kind: str) -> str | None:
+    """The field a header names: exact alias first, else the longest alias it contains."""
+    key = _header_key(text)
+    if not key:
+        return None
+    table = _ALIASES[kind]
+    if key in table:
+        return table[key]
+    best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
+    return table[best] if best else None
+
+
+def _unit_factor(header: str) -> float:
+    h = unicodedata.normalize("NFKC", header)
+    for unit in ("亿元", "万元", "元"):
+        if unit in h:
+            return AMOUNT_UNITS[unit]
+    return 1.0
+
+
+# ------------------------------------------------------------------------------------- values
+
+
+def parse_number(value: Any) -> tuple[float | None, bool]:
+    """(number, ok). Blank gives (None, True); text that is no number gives (None, False)."""
+    if value is None or value == "":
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, int | float):
+        return (None, True) if isinstance(value, float) and math.isnan(value) else (float(value), True)
+    s = clean_text(value)
+    if s is None or s in _BLANK_MARKERS:
+        return None, True
+    s = s.replace(",", "").replace(" ", "").replace("%", "")
+    if _NUMBER_RE.match(s):
+        return float(s), True
+    return None, False
+
+
+def parse_month(value: Any) -> tuple[int | None, bool]:
+    """(month index year*12+month-1, ok). Accepts dates, 2025-03, 2025.3, 2025年3月, 202503, serials."""
+    if value is None or value == "":
+        return None, True
+    if isinstance(value, dt.datetime | dt.date):
+        return month_index(value.year, value.month), True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):
+            return None, True
+        if float(value).is_integer() and 190001 <= value <= 210012:  # 202503
+            y, m = divmod(int(value), 100)
+            return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
+        if 1900 <= value < 2101 and not float(value).is_integer():  # 2025.3 typed into a number cell
+            y, frac = divmod(round(value * 100), 100)
+            m = frac // 10 if frac % 10 == 0 and frac >= 10 else frac  # 2025.1 → 1, 2025.12 → 12
+            return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
+        if 1 <= value < 80000:  # an Excel serial date shown as a number
+            d = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return month_index(d.year, d.month), True
+        return None, False
+    s = clean_text(value)
+    if s is None or s in _BLANK_MARKERS:
+        return None, True
+    for pat in _MONTH_PATTERNS:
+        m = pat.match(s)
+        if m:
+            y, mo = int(m.group(1)), int(m.group(2))
+            if 1900 <= y <= 2100 and 1 <= mo <= 12:
+                return month_index(y, mo), True
+            return None, False
+    if _NUMBER_RE.match(s):
+        return parse_month(float(s))
+    return None, False
+
+
+def normalize_code(value: Any) -> str | None:
+    s = clean_text(value)
+    if s is None:
+        return None
+    s = re.sub(r"[\s\u3000]", "", s)
+    return re.sub(r"[‐‑‒–—―−－]", "-", s).upper()
+
+
+def normalize_industry(value: Any) -> str | None:
+    s = normalize_code(value)
+    if s is None:
+        return None
+    if re.fullmatch(r"[A-Z]\d{2,4}", s):  # section letter written in front: C34
+        s = s[1:]
+    if re.fullmatch(r"\d", s):  # Excel dropped the leading zero of 06–09
+        s = "0" + s
+    if re.fullmatch(r"\d{3,4}", s):  # a group or class code: its first two digits are the division
+        s = s[:2]
+    return s
+
+
+# -------------------------------------------------------------------------------------- sheets
+
+
+def _is_numbering_row(values: list[Any]) -> bool:
+    """The 甲/乙/1/2/3… line many statistics forms carry under the header."""
+    filled = [clean_text(v) for v in values if clean_text(v) is not None]
+    if len(filled) < 4:
+        return False
+    nums = [int(float(v)) for v in filled if _NUMBER_RE.match(v)]
+    tokens = [v for v in filled if v in _NUMBERING_TOKENS]
+    if len(nums) + len(tokens) != len(filled):
+        return False
+    return all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False))
+
+
+def _find_header(grid: list[list[Any]], kind: str) -> tuple[int, dict[int, tuple[str, str]]] | None:
+    """(grid row index, {col index: (field, header text)}) of the likeliest header row."""
+    best: tuple[int, dict[int, tuple[str, str]]] | None = None
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found: dict[int, tuple[str, str]] = {}
+        taken: set[str] = set()
+        for c, v in enumerate(row):
+            text = clean_text(v)
+            if not text or len(text) > 40:
+                continue
+            name = match_header(text, kind)
+            if name and name not in taken:
+                found[c] = (name, str(v).strip())
+                taken.add(name)
+        if len(found) >= 3 and (best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
+    """A cell converted to its field's type: (value, ok)."""
+    if f.kind in ("amount", "pct"):
+        n, ok = parse_number(raw)
+        return (n * factor if n is not None and f.kind == "amount" else n), ok
+    if f.kind == "int":
+        n, ok = parse_number(raw)
+        if n is not None and not float(n).is_integer():
+            return None, False
+        return (int(n) if n is not None else None), ok
+    if f.kind == "month":
+        return parse_month(raw)
+    if f.name == "industry_code":
+        return normalize_industry(raw), True
+    if f.kind == "code":
+        return normalize_code(raw), True
+    if f.kind == "phone":
+        return clean_text(raw), True
+    text = clean_text(raw)
+    if f.kind == "enum" and text is not None:
+        text = re.sub(r"\s+", "", text)
+    return text, True
+
+
+def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int, kind: str) -> Sheet | None:
+    header = _find_header(grid, kind)
+    if header is None:
+        return None
+    hr, found = header
+    fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
+    sheet = Sheet(name=name, kind=kind, header_row=first_row + hr + 1)
+    for c, (fname, text) in found.items():
+        factor = _unit_factor(text) if fields[fname].kind == "amount" else 1.0
+        sheet.columns[fname] = Column(fname, text, first_col + c + 1, factor)
+    key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
+    for r in range(hr + 1, len(grid)):
+        values = grid[r]
+        cells = {fname: values[c] if c < len(values) else None for c, (fname, _) in found.items()}
+        filled = [clean_text(v) for v in values if clean_text(v) is not None]
+        if not filled:
+            continue
+        if _TOTAL_RE.match(filled[0]) or any(_TOTAL_RE.match(clean_text(v) or "") for v in cells.values()):
+            continue
+        if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
+            continue
+        if _is_numbering_row(values):
+            continue
+        if not any(clean_text(cells.get(k)) for k in key_fields if k in cells):
+            continue
+        row: dict[str, Any] = {"_row": first_row + r + 1}
+        for fname, raw in cells.items():
+            value, ok = _convert(fields[fname], raw, sheet.columns[fname].factor)
+            row[fname] = value
+            row[f"{fname}__raw"] = None if raw in (None, "") else raw
+            if not ok:
+                row[f"{fname}__invalid"] = clean_text(raw)
+        sheet.rows.append(row)
+    return sheet
+
+
+def _pick_sheet(names: list[str], wanted: str, hint: str) -> list[str]:
+    """Sheet names to try for one of the return's sheets, likeliest first."""
+    exact = [n for n in names if n.strip() == wanted]
+    near = [n for n in names if hint in n and n not in exact]
+    return exact + near + [n for n in names if n not in exact and n not in near]
+
+
+def read_metadata(wb: CalamineWorkbook) -> dict[str, str]:
+    """The template's hidden key/value sheet, if the return still carries it."""
+    if schema.METADATA_SHEET not in wb.sheet_names:
+        return {}
+    meta: dict[str, str] = {}
+    for row in wb.get_sheet_by_name(schema.METADATA_SHEET).to_python():
+        if len(row) >= 2 and clean_text(row[0]) and clean_text(row[1]):
+            meta[clean_text(row[0])] = clean_text(row[1])
+    meta.pop("key", None)
+    return meta
+
+
+def read_return(path: Path) -> ParsedReturn:
+    """Parse a return workbook. Raises UnreadableWorkbook if it cannot be opened at all."""
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
+    except Exception as e:  # calamine raises several error types for broken or partial files
+        raise UnreadableWorkbook(str(e)) from e
+    names = names or list(wb.sheet_names)
+    parsed = ParsedReturn(path=path, metadata=read_metadata(wb), projects=None, recognitions=None)
+
+    def load(name: str, kind: str) -> Sheet | None:
+        try:
+            sh = wb.get_sheet_by_name(name)
+            grid = sh.to_python(skip_empty_area=False)
+        except Exception as e:
+            raise UnreadableWorkbook(str(e)) from e
+        # skip_empty_area=False makes the grid start at A1, so indices are Excel coordinates.
+        return _read_sheet(name, grid, 0, 0, kind)
+
+    for name in _pick_sheet(names, schema.PROJECT_SHEET, "项目"):
+        sheet = load(name, schema.PROJECT_SHEET)
+        if sheet is not None and ("project_name" in sheet.columns or "uscc" in sheet.columns):
+            parsed.projects = sheet
+            break
+    rec_names = [n for n in names if "认定" in n or n.strip() == schema.RECOGNITION_SHEET]
+    for name in rec_names:
+        if parsed.projects and name == parsed.projects.name:
+            continue
+        sheet = load(name, schema.RECOGNITION_SHEET)
+        if sheet is not None and "category" in sheet.columns:
+            parsed.recognitions = sheet
+            break
+    parsed.findings.extend(_sheet_findings(parsed))
+    return parsed
+
+
+# Columns a return cannot do without: the rules and indicators read them.
+ESSENTIAL_PROJECT_COLUMNS = (
+    "uscc", "enterprise_name", "project_name", "project_code", "reform_type", "construction_nature",
+    "status", "start_month", "total_investment", "ytd_completed", "cumulative_completed",
+)  # fmt: skip
+
+
+def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
+    out: list[Finding] = []
+    sheet = parsed.projects
+    if sheet is None:
+        out.append(
+            Finding(
+                "no_project_sheet", ERROR,
+                f"未找到“{schema.PROJECT_SHEET}”或其表头（前{HEADER_SCAN_ROWS}行内应有“统一社会信用代码”“项目名称”等栏目），"
+                "请使用市里下发的填报模板重新填报",
+            )
+        )  # fmt: skip
+        return out
+    for fname in ESSENTIAL_PROJECT_COLUMNS:
+        if fname not in sheet.columns:
+            f = schema.PROJECT_FIELD[fname]
+            out.append(
+                Finding(
+                    "missing_column", ERROR, f"{sheet.name}缺少“{f.header}”栏目，请按模板补齐该列后重新报送",
+                    sheet=sheet.name, field=fname, column=f.header,
+                )
+            )  # fmt: skip
+    for fname in ("equipment_investment", "annual_plan", "industry_code", "planned_completion", "above_scale"):
+        if fname not in sheet.columns:
+            f = schema.PROJECT_FIELD[fname]
+            out.append(
+                Finding(
+                    "missing_optional_column", WARNING, f"{sheet.name}缺少“{f.header}”栏目，请在下次报送时按模板补齐",
+                    sheet=sheet.name, field=fname, column=f.header,
+                )
+            )  # fmt: skip
+    for col in sheet.columns.values():
+        if col.factor != 1.0:
+            unit = "元" if col.factor < 1 else "亿元"
+            out.append(
+                Finding(
+                    "unit_converted", WARNING,
+                    f"“{col.header}”以{unit}填报，已按{'÷10000' if col.factor < 1 else '×10000'}折算为万元；"
+                    "请核对折算结果，今后请按模板以万元填报",
+                    sheet=sheet.name, field=col.field, column=col.header, col_index=col.index,
+                )
+            )  # fmt: skip
+    return out
+
+
+def period_of(name: str, metadata: dict[str, str]) -> tuple[Period | None, Period | None]:
+    """(period from the file name, period from the metadata sheet)."""
+    from techreform.periods import period_from_name
+
+    in_name = period_from_name(Path(name).stem)
+    in_meta = None
+    if metadata.get("period"):
+        try:
+            in_meta = Period.parse(metadata["period"])
+        except ValueError:
+            in_meta = period_from_name(metadata["period"])
+    return in_name, in_meta

@@ -1,0 +1,217 @@
+"""Validation of returns with Great Expectations, from rules kept as data (return_rules.yaml).
+
+One run validates many returns at once: the rows of every return in a batch go into one
+DataFrame with a row id, a file key and the Excel row number, so the fixed cost of GX is paid
+once per batch instead of once per file. Each expectation carries its rule id, severity, field
+and Chinese message in ``meta``; failing row ids are mapped back to sheet, row and cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from techreform import schema
+from techreform.findings import Finding
+from techreform.profiles import Profile
+
+RULES_FILE = "return_rules.yaml"
+ROW_ID = "_rid"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    sheet: str
+    field: str
+    severity: str
+    expectation: str
+    kwargs: dict[str, Any]
+    message: str
+    other: str | None = None
+
+
+def _fill(value: Any, params: dict[str, Any]) -> Any:
+    """Put profile values into a rule: a lone "{name}" keeps its type (a list stays a list)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\{(\w+)\}", value)
+        if m and m.group(1) in params:
+            return params[m.group(1)]
+        return re.sub(r"\{(\w+)\}", lambda m: str(params.get(m.group(1), m.group(0))), value)
+    if isinstance(value, list):
+        return [_fill(v, params) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, params) for k, v in value.items()}
+    return value
+
+
+def profile_params(profile: Profile) -> dict[str, Any]:
+    return {
+        "reform_types": list(profile.reform_types),
+        "reform_types_text": "、".join(profile.reform_types),
+        "recognition_categories": list(schema.RECOGNITION_CATEGORIES),
+        "project_code_required_from": f"{profile.project_code_required_from:g}",
+    }
+
+
+def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
+    """The rules of return_rules.yaml with the profile's values filled in."""
+    data = yaml.safe_load(text or (resources.files(__package__) / RULES_FILE).read_text(encoding="utf-8"))
+    params = profile_params(profile)
+    rules: list[Rule] = []
+    for section, sheet in (("project", schema.PROJECT_SHEET), ("recognition", schema.RECOGNITION_SHEET)):
+        for spec in data.get(section, []):
+            for fname in spec.get("for_each") or [spec["field"]]:
+                p = {**params, "field": fname}
+                message = spec["message"]
+                # message placeholders about the cell are filled per finding, not here
+                for key in ("project_code_required_from", "reform_types_text"):
+                    message = message.replace("{" + key + "}", str(params[key]))
+                rules.append(
+                    Rule(
+                        id=_fill(spec["id"], p),
+                        sheet=sheet,
+                        field=fname,
+                        severity=spec["severity"],
+                        expectation=spec["expectation"],
+                        kwargs=_fill(spec["kwargs"], p),
+                        message=message,
+                        other=spec.get("other"),
+                    )
+                )
+    return rules
+
+
+# ------------------------------------------------------------------------------- GX plumbing
+
+
+@cache
+def _gx():
+    """Import GX and register techreform's expectations once (the import alone takes seconds)."""
+    import great_expectations as gx
+
+    from techreform.rules import expectations  # noqa: F401  (registers the custom expectations)
+
+    return gx
+
+
+def _expectation_class(name: str):
+    gx = _gx()
+    from techreform.rules import expectations as custom
+
+    camel = "".join(part.capitalize() for part in name.split("_"))
+    return getattr(custom, camel, None) or getattr(gx.expectations, camel)
+
+
+class Validator:
+    """A GX context with one suite per sheet, built once and used for many batches."""
+
+    def __init__(self, profile: Profile, rules: list[Rule] | None = None) -> None:
+        gx = _gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.profile = profile
+        self.rules = rules or load_rules(profile)
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        source = self.context.data_sources.add_pandas("returns")
+        self.definitions = {}
+        extra = sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
+        for sheet in (schema.PROJECT_SHEET, schema.RECOGNITION_SHEET):
+            asset = source.add_dataframe_asset(f"{sheet}")
+            batch = asset.add_batch_definition_whole_dataframe(f"{sheet}-batch")
+            suite = self.context.suites.add(gx.ExpectationSuite(name=f"{profile.id}-{sheet}"))
+            for rule in self.rules:
+                if rule.sheet != sheet:
+                    continue
+                kwargs = dict(rule.kwargs)
+                if rule.expectation == "expect_column_values_to_be_valid_project_code":
+                    kwargs["extra_divisions"] = extra
+                meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}
+                suite.add_expectation(_expectation_class(rule.expectation)(**kwargs, meta=meta))
+            self.definitions[sheet] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{profile.id}-{sheet}-validation", data=batch, suite=suite)
+            )
+        self._rule_by_key = {(r.sheet, r.id, r.field): r for r in self.rules}
+
+    def failures(self, sheet: str, frame: pd.DataFrame) -> list[tuple[Rule, int]]:
+        """(rule, row id) for every cell that breaks a rule, over a whole batch of rows."""
+        if frame.empty:
+            return []
+        result = self.definitions[sheet].run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+        )
+        out: list[tuple[Rule, int]] = []
+        for r in result.results:
+            meta = r.expectation_config.meta
+            rule = self._rule_by_key[(sheet, meta["rule_id"], meta["field"])]
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                raise RuntimeError(f"rule {rule.id} could not run: {r.exception_info.get('exception_message')}")
+            for item in r.result.get("unexpected_index_list") or []:
+                out.append((rule, int(item[ROW_ID])))
+        return out
+
+
+def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> str:
+    """The rule's message for one row: the cell's own value and header put in."""
+    from techreform import codes
+
+    value = _display(row.get(f"{rule.field}__raw", row.get(rule.field)))
+    problem = ""
+    if rule.expectation == "expect_column_values_to_be_valid_uscc" and row.get(rule.field):
+        problem = codes.uscc_problem(row[rule.field]) or ""
+    elif rule.expectation == "expect_column_values_to_be_valid_project_code" and row.get(rule.field):
+        problem = codes.project_code_problem(row[rule.field]) or ""
+    other = ""
+    if rule.other:
+        other = _display(row.get(f"{rule.other}__raw", row.get(rule.other)))
+        if rule.other in ("prev_ytd",) or other == "":
+            other = _display(row.get(rule.other))
+    values = {
+        "header": headers.get(rule.field) or _schema_header(rule),
+        "value": value,
+        "problem": problem,
+        "other_header": headers.get(rule.other or "", "") or _schema_header(rule, rule.other),
+        "other": other,
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), rule.message)
+
+
+def _schema_header(rule: Rule, name: str | None = None) -> str:
+    fields = schema.PROJECT_FIELD if rule.sheet == schema.PROJECT_SHEET else schema.RECOGNITION_FIELD
+    f = fields.get(name or rule.field)
+    return f.header if f else ""
+
+
+def _display(value: Any) -> str:
+    import datetime as dt
+
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m")
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return str(value).strip()
+
+
+def make_finding(rule: Rule, row: dict[str, Any], sheet_name: str, headers: dict[str, str],
+                 col_index: int | None) -> Finding:  # fmt: skip
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        message=format_message(rule, row, headers),
+        sheet=sheet_name,
+        row=row.get("_row"),
+        field=rule.field,
+        column=headers.get(rule.field) or _schema_header(rule),
+        col_index=col_index,
+        value=_display(row.get(f"{rule.field}__raw", row.get(rule.field))) or None,
+    )

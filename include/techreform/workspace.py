@@ -1,0 +1,81 @@
+"""The workspace layout of DESIGN.md §3.4 and its settings file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from techreform import profiles
+
+SETTINGS_FILE = "techreform.json"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def stats(self) -> Path:
+        return self.root / "stats"
+
+    @property
+    def targets(self) -> Path:
+        return self.root / "targets"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    def reports_for(self, period: str) -> Path:
+        return self.reports / str(period)
+
+    @property
+    def settings(self) -> dict:
+        p = self.root / SETTINGS_FILE
+        if not p.exists():
+            raise FileNotFoundError(f"{self.root} 不是 techreform 工作区（缺少 {SETTINGS_FILE}），请先运行 techreform init")
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    @property
+    def profile(self) -> profiles.Profile:
+        return profiles.load(self.settings["profile"])
+
+    @property
+    def database_url(self) -> str:
+        """TECHREFORM_DATABASE_URL wins; else the workspace setting; else SQLite in the workspace."""
+        import os
+
+        url = os.environ.get("TECHREFORM_DATABASE_URL") or self.settings.get("database_url")
+        return url or f"sqlite:///{(self.root / 'warehouse.sqlite').resolve()}"
+
+    def create(self, profile_id: str, database_url: str | None = None) -> None:
+        profile = profiles.load(profile_id)
+        for d in (self.inbox, self.outbox, self.archive, self.quarantine, self.stats, self.targets, self.reports):
+            d.mkdir(parents=True, exist_ok=True)
+        for u in profile.units:
+            (self.inbox / u.code).mkdir(exist_ok=True)
+            (self.outbox / u.code).mkdir(exist_ok=True)
+        settings = {"profile": profile.id}
+        if database_url:
+            settings["database_url"] = database_url
+        p = self.root / SETTINGS_FILE
+        if p.exists():  # re-init keeps what the user set
+            settings = {**json.loads(p.read_text(encoding="utf-8")), **settings}
+        p.write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")

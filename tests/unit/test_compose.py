@@ -1,0 +1,179 @@
+"""Static checks of the Docker deployment: docker-compose.yaml, Dockerfile and pyproject.toml agree.
+
+No Docker engine is needed: the files are parsed, not run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW_SERVICES = (
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-init",
+)
+REQUIRED_SERVICES = ("postgres", *AIRFLOW_SERVICES)
+# container path -> host folder (relative to the project) that must be mounted there
+REQUIRED_MOUNTS = {
+    "/opt/airflow/dags": "dags",
+    "/opt/airflow/plugins": "plugins",
+    "/opt/airflow/include": "include",
+    "/opt/airflow/workspace": "workspace",
+    "/opt/airflow/config": "config",
+    "/opt/airflow/logs": "logs",
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    # safe_load resolves the &airflow-common anchor and the `<<:` merge keys.
+    return yaml.safe_load((ROOT / "docker-compose.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def common(compose) -> dict:
+    return compose["x-airflow-common"]
+
+
+def _airflow_services(compose) -> dict[str, dict]:
+    return {name: svc for name, svc in compose["services"].items() if name.startswith("airflow-")}
+
+
+def _host_path(source: str) -> str:
+    """`${AIRFLOW_PROJ_DIR:-.}/dags` or `./dags` -> `dags`."""
+    return re.sub(r"^(\$\{AIRFLOW_PROJ_DIR:-\.\}|\.)/", "", source)
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    mounts = {}
+    for volume in service.get("volumes", []):
+        # source:target[:mode]; the source may hold `${VAR:-default}`, the target is absolute.
+        m = re.fullmatch(r"(?P<source>.+?):(?P<target>/[^:]*)(?::[a-zA-Z,]+)?", volume)
+        assert m, f"unexpected volume syntax {volume!r}"
+        mounts[m["target"]] = _host_path(m["source"])
+    return mounts
+
+
+def _pinned_airflow_version() -> str:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pins = [d for d in pyproject["project"]["dependencies"] if re.match(r"apache-airflow\s*==", d)]
+    assert len(pins) == 1, f"pyproject.toml should pin apache-airflow exactly once: {pins}"
+    return pins[0].split("==", 1)[1].strip()
+
+
+def test_services_present(compose):
+    missing = set(REQUIRED_SERVICES) - set(compose["services"])
+    assert not missing, f"docker-compose.yaml lacks services {sorted(missing)}"
+
+
+def test_no_celery_stack(compose):
+    assert not {"redis", "airflow-worker", "flower"} & set(compose["services"])
+
+
+def test_common_anchor_mounts(common):
+    mounts = _mounts(common)
+    for target, host in REQUIRED_MOUNTS.items():
+        assert mounts.get(target) == host, f"x-airflow-common should mount ./{host} at {target}"
+
+
+def test_every_airflow_service_gets_the_common_mounts(compose):
+    for name, svc in _airflow_services(compose).items():
+        mounts = _mounts(svc)
+        for target in REQUIRED_MOUNTS:
+            assert target in mounts, f"{name} does not mount {target}"
+
+
+def test_executor_and_metadata_db(common):
+    env = common["environment"]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    conn = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert re.match(r"postgresql(\+psycopg2)?://", conn), conn
+    assert "@postgres/" in conn or "@postgres:5432/" in conn, "metadata DB should be the postgres service"
+
+
+def test_postgres_is_16(compose):
+    image = compose["services"]["postgres"]["image"]
+    assert re.fullmatch(r"postgres:16(\.\d+)*(-\S+)?", image), image
+
+
+def test_airflow_settings(common):
+    env = common["environment"]
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"], "components need one shared JWT secret"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
+
+
+def test_techreform_settings(common):
+    env = common["environment"]
+    workspace = env["TECHREFORM_WORKSPACE"]
+    assert _mounts(common).get(workspace) == "workspace", "TECHREFORM_WORKSPACE should be the mounted folder"
+    assert "@postgres:5432/techreform" in env["TECHREFORM_DATABASE_URL"]
+
+
+def test_warehouse_database_is_created(compose):
+    mounts = _mounts(compose["services"]["postgres"])
+    initdb = {t: s for t, s in mounts.items() if t.startswith("/docker-entrypoint-initdb.d/")}
+    assert initdb, "postgres should mount an init script that creates the techreform database"
+    for source in initdb.values():
+        sql = (ROOT / source).read_text(encoding="utf-8")
+        assert re.search(r"CREATE DATABASE techreform\b", sql)
+
+
+def test_every_airflow_service_builds_from_dockerfile(compose):
+    for name, svc in _airflow_services(compose).items():
+        build = svc.get("build")
+        assert build is not None, f"{name} does not build the image"
+        context = build if isinstance(build, str) else build.get("context", ".")
+        dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+        assert (ROOT / context / dockerfile).resolve() == (ROOT / "Dockerfile").resolve(), name
+
+
+def test_healthchecks(compose):
+    for name in ("postgres", *AIRFLOW_SERVICES):
+        if name == "airflow-init":
+            continue
+        assert "healthcheck" in compose["services"][name], f"{name} has no healthcheck"
+
+
+def test_depends_on_known_services(compose):
+    services = set(compose["services"])
+    for name, svc in compose["services"].items():
+        assert set(svc.get("depends_on", {})) <= services, name
+
+
+def test_airflow_init_migrates(compose):
+    init = compose["services"]["airflow-init"]
+    assert init["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
+    assert "/opt/airflow/{logs,dags,plugins,config,workspace}" in init["command"][-1]
+
+
+def test_dockerfile_airflow_version_matches_pyproject():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    froms = re.findall(r"^FROM\s+apache/airflow:(\d+\.\d+\.\d+)\S*", dockerfile, flags=re.MULTILINE)
+    assert froms, "Dockerfile should start FROM apache/airflow:<version>"
+    assert froms[0] == _pinned_airflow_version()
+
+
+def test_dockerfile_keeps_airflow_pinned():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    pip_lines = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert pip_lines, "Dockerfile should pip install the project"
+    pinned = f"apache-airflow=={_pinned_airflow_version()}"
+    assert all(pinned in line or "apache-airflow==${AIRFLOW_VERSION}" in line for line in pip_lines)
+
+
+def test_dockerignore_keeps_context_small():
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    ignored = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for entry in (".venv", "workspace", "logs", ".git"):
+        assert entry in ignored
+    assert "README.md" not in ignored and "include" not in ignored, "the Dockerfile copies these"

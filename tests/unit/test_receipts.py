@@ -1,0 +1,413 @@
+"""Receipts (回执): the county's answer, with its own sheets copied and the problem cells marked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from techreform.findings import ERROR, WARNING, Finding
+from techreform.receipts import (
+    ERROR_FILL_COLOR,
+    NEXT_STEP_CLEAN,
+    NEXT_STEP_REJECTED,
+    NEXT_STEP_WARNINGS,
+    RECEIPT_SHEET,
+    receipt_file_name,
+    write_receipt,
+)
+
+RECEIVED = dt.datetime(2026, 10, 3, 10, 7)
+DEADLINE = dt.date(2026, 10, 12)
+HEADERS = [
+    "序号",
+    "统一社会信用代码",
+    "企业名称",
+    "项目名称",
+    "开工年月",
+    "总投资（万元）",
+    "本年累计完成投资（万元）",
+    "备注",
+]
+ROWS = [
+    [
+        1,
+        "91410300MA44XXXX1A",
+        "洛阳某机械有限公司",
+        "智能化产线改造项目",
+        dt.datetime(2025, 3, 1),
+        12000,
+        3500.5,
+        None,
+    ],
+    [2, "91410300abc", "洛阳某化工有限公司", "节能降耗技术改造", dt.datetime(2026, 1, 1), 800, 900, "=B4"],
+    [
+        3,
+        "91410300MA44YYYY2B",
+        "洛阳某电子有限公司",
+        "数字化车间建设",
+        dt.datetime(2024, 11, 1),
+        5600,
+        1200,
+        "已核实",
+    ],
+]
+
+
+def _county_xlsx(path: Path) -> Path:
+    """A return as an office writes it: merged title, a note row, header on row 3, data from row 4."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目表"
+    ws["A1"] = "洛阳市技术改造项目季报（2026年第三季度）"
+    ws.merge_cells("A1:H1")
+    ws["A2"] = "填报单位：老城区工信局"
+    ws.append(HEADERS)
+    for row in ROWS:
+        ws.append(row)
+    for r in range(4, 7):
+        ws.cell(r, 5).number_format = "yyyy-mm"
+    ws.cell(5, 8).data_type = "s"  # the county typed "=B4" as text
+    rec = wb.create_sheet("认定表")
+    rec.append(["统一社会信用代码", "企业名称", "认定类别", "级别", "认定年份", "文号"])
+    rec.append(["91410300MA44XXXX1A", "洛阳某机械有限公司", "智能车间", "省级", 2026, "豫工信〔2026〕12号"])
+    meta = wb.create_sheet("_meta")
+    meta.append(["template_version", "2026.1"])
+    meta.sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
+def _county_xls(path: Path) -> Path:
+    """An .xls (Excel 97) return whose data starts at B2: title B2, header B4, data from B5."""
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("项目表")
+    month = xlwt.easyxf(num_format_str="yyyy-mm")
+    ws.write(1, 1, "新乡市技改项目季报")
+    for j, h in enumerate(HEADERS[:7]):
+        ws.write(3, 1 + j, h)
+    for i, row in enumerate(ROWS):
+        for j, v in enumerate(row[:7]):
+            if isinstance(v, dt.datetime):
+                ws.write(4 + i, 1 + j, v, month)
+            else:
+                ws.write(4 + i, 1 + j, v)
+    book.save(str(path))
+    return path
+
+
+FINDINGS = [
+    Finding(
+        "uscc.check",
+        WARNING,
+        "信用代码与企业名称不一致，请核实",
+        sheet="项目表",
+        row=5,
+        field="uscc",
+        col_index=2,
+    ),
+    Finding(
+        "uscc.format",
+        ERROR,
+        "统一社会信用代码应为18位，请改正",
+        sheet="项目表",
+        row=5,
+        field="uscc",
+        column="统一社会信用代码",
+        col_index=2,
+        value="91410300abc",
+    ),
+    Finding(
+        "ytd.le.cumulative",
+        WARNING,
+        "本年累计完成投资超过总投资，请在备注栏说明",
+        sheet="项目表",
+        row=5,
+        field="ytd_completed",
+        col_index=7,
+        value="900",
+    ),
+    Finding("project_code.required", ERROR, "总投资500万元以上的项目应填写项目代码", sheet="项目表", row=4),
+    Finding("period.missing", ERROR, "文件名和元数据都没有写报告期，请在文件名中写明如2026Q3"),
+    Finding(
+        "sheet.missing_column", WARNING, "项目表缺少“项目代码”栏目", sheet="项目表", field="project_code"
+    ),
+]
+
+
+def _write(tmp_path: Path, source: Path | None, status="rejected", findings=FINDINGS, **kw) -> Path:
+    args = dict(
+        unit_code="410302",
+        unit_name="老城区",
+        file_name=source.name if source else "410302_2026Q3_技改项目季报.xlsx",
+        period="2026Q3",
+        status=status,
+        received_at=RECEIVED,
+        deadline=DEADLINE,
+        summary="有 3 条错误，本次报表退回。" if status == "rejected" else "审核通过，予以受理。",
+        findings=findings,
+        source=source,
+    )
+    args.update(kw)
+    out = tmp_path / "outbox" / receipt_file_name(args["file_name"], RECEIVED)
+    return write_receipt(out, **args)
+
+
+def _facts(ws) -> dict[str, object]:
+    return {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(2, 16) if ws.cell(r, 1).value}
+
+
+def _table(ws) -> list[list]:
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "序号")
+    assert [c.value for c in ws[header]][:8] == [
+        "序号",
+        "类别",
+        "工作表",
+        "行号",
+        "栏目",
+        "填报值",
+        "规则",
+        "问题及修改要求",
+    ]
+    return [[c.value for c in row][:8] for row in ws.iter_rows(min_row=header + 1)]
+
+
+def _fill(cell) -> str | None:
+    return cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type == "solid" else None
+
+
+def test_receipt_file_name():
+    assert (
+        receipt_file_name("410302_2026Q3_技改项目季报.xlsx", RECEIVED)
+        == "回执_410302_2026Q3_技改项目季报_20261003T1007.xlsx"
+    )
+    assert receipt_file_name("inbox/410302/老城区 2026年第三季度.xls", RECEIVED) == (
+        "回执_老城区 2026年第三季度_20261003T1007.xlsx"
+    )
+
+
+def test_rejected_receipt_front_sheet(tmp_path):
+    out = _write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx"))
+    assert out.name == "回执_410302_2026Q3_技改项目季报_20261003T1007.xlsx"
+    assert not list(out.parent.glob(".*.part"))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [RECEIPT_SHEET, "项目表", "认定表"]  # _meta is not copied
+    ws = wb[RECEIPT_SHEET]
+    assert ws["A1"].value == "技术改造项目季报回执"
+    facts = _facts(ws)
+    assert facts["填报单位"] == "410302 老城区"
+    assert facts["文件名"] == "410302_2026Q3_技改项目季报.xlsx"
+    assert "2026Q3" in facts["报告期"] and "第三季度" in facts["报告期"]
+    assert facts["接收时间"] == "2026-10-03 10:07"
+    assert facts["报送截止"] == "2026-10-12"
+    assert facts["是否按时"] == "按时"
+    assert facts["审核结果"] == "退回"
+    assert facts["审核说明"] == "有 3 条错误，本次报表退回。"
+    assert facts["审核发现"] == "错误 3 条 / 提示 3 条"
+    assert facts["下一步"] == NEXT_STEP_REJECTED
+    result = next(ws.cell(r, 3) for r in range(1, 20) if ws.cell(r, 1).value == "审核结果")
+    assert result.font.b and result.font.sz >= 18 and result.font.color.rgb.endswith("C00000")
+
+    table = _table(ws)
+    assert [r[0] for r in table] == [1, 2, 3, 4, 5, 6]
+    # errors first (file-level, then by row and column), then warnings
+    assert [r[1] for r in table] == ["错误", "错误", "错误", "提示", "提示", "提示"]
+    assert [r[3] for r in table] == ["整表", 4, 5, "整表", 5, 5]
+    assert [r[6] for r in table] == [
+        "period.missing",
+        "project_code.required",
+        "uscc.format",
+        "sheet.missing_column",
+        "uscc.check",
+        "ytd.le.cumulative",
+    ]
+    assert table[0][2] == "—" and table[1][2] == "项目表"
+    assert table[2][4] == "统一社会信用代码（B列）" and table[2][5] == "91410300abc"
+    assert table[2][7] == "统一社会信用代码应为18位，请改正"
+    assert table[3][4] == "项目代码"  # the schema header for a field with no column written
+    assert table[5][4] == "本年累计完成投资（万元）（G列）"  # header from the schema, column letter
+    # the row number links to the cell in the copied sheet
+    link_cell = next(ws.cell(r, 4) for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == "uscc.format")
+    assert link_cell.hyperlink.location == "'项目表'!B5"
+
+
+def test_copied_sheet_marks_cells_and_keeps_values(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    wb = openpyxl.load_workbook(_write(tmp_path, src))
+    orig = openpyxl.load_workbook(src)
+    for name in ("项目表", "认定表"):
+        o, c = orig[name], wb[name]
+        assert (c.max_row, c.max_column) == (o.max_row, o.max_column)
+        for row in o.iter_rows():
+            for cell in row:
+                assert c[cell.coordinate].value == cell.value, (name, cell.coordinate)
+    ws = wb["项目表"]
+    assert ws["A1"].value == "洛阳市技术改造项目季报（2026年第三季度）"
+    assert "A1:H1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["C3"].value == "企业名称"
+    assert ws["H5"].value == "=B4" and ws["H5"].data_type == "s"  # text stays text
+    assert ws["E4"].number_format == "yyyy-mm" and ws["E4"].value == dt.datetime(2025, 3, 1)
+
+    b5 = ws["B5"]  # an error and a warning on the same cell: red, both messages
+    assert b5.value == "91410300abc"
+    assert _fill(b5) == ERROR_FILL_COLOR
+    assert "统一社会信用代码应为18位" in b5.comment.text and "信用代码与企业名称不一致" in b5.comment.text
+    g5 = ws["G5"]
+    assert _fill(g5) == "FFEB9C" and "超过总投资" in g5.comment.text
+    a4 = ws["A4"]  # a row finding without a column marks the row's first cell
+    assert _fill(a4) == ERROR_FILL_COLOR and "项目代码" in a4.comment.text
+    flagged = {"B5", "G5", "A4"}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.coordinate not in flagged:
+                assert _fill(cell) is None and cell.comment is None, cell.coordinate
+    rec = wb["认定表"]
+    assert all(cell.comment is None and _fill(cell) is None for row in rec.iter_rows() for cell in row)
+
+
+def test_xls_source_offset_and_dates(tmp_path):
+    src = _county_xls(tmp_path / "410711_2026Q3.xls")
+    findings = [
+        Finding("uscc.format", ERROR, "统一社会信用代码应为18位", sheet="项目表", row=6, col_index=3),
+        Finding("x.row", WARNING, "该行整行需核实", sheet="项目表", row=7),
+    ]
+    wb = openpyxl.load_workbook(_write(tmp_path, src, findings=findings, unit_code="410711"))
+    assert wb.sheetnames == [RECEIPT_SHEET, "项目表"]
+    ws = wb["项目表"]
+    assert ws["A1"].value is None and ws["B2"].value == "新乡市技改项目季报"
+    assert [ws.cell(4, 2 + j).value for j in range(7)] == HEADERS[:7]
+    for i, row in enumerate(ROWS):
+        assert [ws.cell(5 + i, 2 + j).value for j in range(7)] == row[:7]
+    assert ws["F5"].number_format == "yyyy-mm"
+    assert ws["C6"].value == "91410300abc" and _fill(ws["C6"]) == ERROR_FILL_COLOR
+    assert "18位" in ws["C6"].comment.text
+    # a row finding marks the first cell of the data (column B here, where the table starts)
+    assert _fill(ws["B7"]) == "FFEB9C" and ws["B7"].comment is not None
+    assert _fill(ws["A7"]) is None and ws["C5"].comment is None
+    table = _table(wb[RECEIPT_SHEET])
+    assert [(r[3], r[7]) for r in table] == [(6, "统一社会信用代码应为18位"), (7, "该行整行需核实")]
+
+
+def test_accepted_with_warnings_and_clean(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    warnings = [f for f in FINDINGS if f.severity == WARNING]
+    late = dt.date(2026, 10, 1)
+    ws = openpyxl.load_workbook(_write(tmp_path, src, status="accepted", findings=warnings, deadline=late))[
+        RECEIPT_SHEET
+    ]
+    facts = _facts(ws)
+    assert facts["审核结果"] == "受理"
+    assert facts["下一步"] == NEXT_STEP_WARNINGS
+    assert facts["审核发现"] == "错误 0 条 / 提示 3 条"
+    assert facts["是否按时"] == "逾期 2 天"
+    assert len(_table(ws)) == 3
+
+    ws = openpyxl.load_workbook(_write(tmp_path / "b", src, status="accepted", findings=[], deadline=None))[
+        RECEIPT_SHEET
+    ]
+    facts = _facts(ws)
+    assert facts["审核结果"] == "受理" and facts["下一步"] == NEXT_STEP_CLEAN
+    assert facts["报送截止"] == "—" and facts["是否按时"] == "—"
+    assert _table(ws) == [["无"] + [None] * 7]
+
+
+def test_unreadable_source(tmp_path):
+    for source in (None, tmp_path / "broken.xlsx"):
+        if source:
+            source.write_bytes(b"PK\x03\x04 this is not a workbook")
+        out = _write(tmp_path / str(bool(source)), source, period=None, file_name="broken.xlsx")
+        wb = openpyxl.load_workbook(out)
+        assert wb.sheetnames == [RECEIPT_SHEET]
+        facts = _facts(wb[RECEIPT_SHEET])
+        assert "无法读取" in facts["附表"] and facts["报告期"] == "未能识别"
+        assert len(_table(wb[RECEIPT_SHEET])) == len(FINDINGS)
+
+
+def test_sheet_names_truncated_and_unique(tmp_path):
+    src = tmp_path / "x_2026Q3.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "回执"
+    wb.active["A1"] = "县里自己的回执页"
+    long = "技术改造项目季度统计报表（2026年第三季度）明细表"
+    wb.create_sheet(long)["B2"] = "x"
+    wb.save(src)
+    finding = Finding("r", ERROR, "错", sheet=long, row=2, col_index=2)
+    out = openpyxl.load_workbook(_write(tmp_path, src, findings=[finding]))
+    assert (
+        out.sheetnames[0] == RECEIPT_SHEET
+        and out.sheetnames[1].startswith("回执")
+        and len(out.sheetnames) == 3
+    )
+    assert out.sheetnames[1] != RECEIPT_SHEET and out[out.sheetnames[1]]["A1"].value == "县里自己的回执页"
+    copied = out.sheetnames[2]
+    assert copied == long[:31]
+    assert _fill(out[copied]["B2"]) == ERROR_FILL_COLOR
+
+
+def test_invalid_status(tmp_path):
+    with pytest.raises(ValueError):
+        _write(tmp_path, None, status="ok")
+
+
+def _big_return(path: Path, n_rows=50, n_cols=25) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目表"
+    ws["A1"] = "技术改造项目季报"
+    ws.append([])
+    ws.append([f"栏目{j}" for j in range(n_cols)])
+    for i in range(n_rows):
+        ws.append(
+            [i + 1, "91410300MA44XXXX1A", "洛阳某机械有限公司", "智能化产线改造项目", dt.datetime(2025, 3, 1)]
+            + [1000.5 + i + j for j in range(n_cols - 5)]
+        )
+    wb.save(path)
+    return path
+
+
+def test_speed_50_rows(tmp_path):
+    src = _big_return(tmp_path / "410302_2026Q3.xlsx")
+    findings = [
+        Finding(
+            "r", ERROR if i % 3 else WARNING, f"第{i}条问题", sheet="项目表", row=4 + i, col_index=1 + i % 25
+        )
+        for i in range(20)
+    ]
+    _write(tmp_path / "warm", src, findings=findings)
+    n = 20
+    t0 = time.perf_counter()
+    for i in range(n):
+        _write(tmp_path / str(i), src, findings=findings)
+    per = (time.perf_counter() - t0) / n
+    print(f"receipt for a 50x25 return with 20 findings: {per * 1000:.1f} ms")
+    assert per < 0.25  # measured ~25 ms here; generous for slow CI machines
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_converts_receipt(tmp_path):
+    out = _write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx"))
+    pdf_dir = tmp_path / "pdf"
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(pdf_dir),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    pdf = pdf_dir / (out.stem + ".pdf")
+    assert pdf.exists(), proc.stdout + proc.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
