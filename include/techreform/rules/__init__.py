@@ -163,17 +163,13 @@ def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> 
     """The rule's message for one row: the cell's own value and header put in."""
     from techreform import codes
 
-    value = _display(row.get(f"{rule.field}__raw", row.get(rule.field)))
+    value = _shown(rule, rule.field, row)
     problem = ""
     if rule.expectation == "expect_column_values_to_be_valid_uscc" and row.get(rule.field):
         problem = codes.uscc_problem(row[rule.field]) or ""
     elif rule.expectation == "expect_column_values_to_be_valid_project_code" and row.get(rule.field):
         problem = codes.project_code_problem(row[rule.field]) or ""
-    other = ""
-    if rule.other:
-        other = _display(row.get(f"{rule.other}__raw", row.get(rule.other)))
-        if rule.other in ("prev_ytd",) or other == "":
-            other = _display(row.get(rule.other))
+    other = _shown(rule, rule.other, row) if rule.other else ""
     values = {
         "header": headers.get(rule.field) or _schema_header(rule),
         "value": value,
@@ -182,6 +178,20 @@ def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> 
         "other": other,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), rule.message)
+
+
+def _shown(rule: Rule, name: str, row: dict[str, Any]) -> str:
+    """A cell for a message: numbers and months as understood (in 万元), text as written."""
+    from techreform.periods import month_text
+
+    fields = schema.PROJECT_FIELD if rule.sheet == schema.PROJECT_SHEET else schema.RECOGNITION_FIELD
+    f = fields.get(name)
+    value = row.get(name)
+    if f is not None and f.kind == "month" and value is not None and not pd.isna(value):
+        return month_text(int(value))
+    if (f is None or f.kind in ("amount", "pct", "int")) and isinstance(value, int | float) and not pd.isna(value):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if f and f.kind == "amount" else f"{value:g}"
+    return _display(row.get(f"{name}__raw", value))
 
 
 def _schema_header(rule: Rule, name: str | None = None) -> str:
