@@ -467,6 +467,11 @@ def publish(ws: Workspace, engine: Engine, profile: Profile, *, run_period: Peri
             unit = profile.unit(sub.unit_code)
             status = wh.REJECTED if sub.errors else wh.ACCEPTED
             path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
+            taken = session.scalar(
+                select(wh.Submission.id).where(wh.Submission.receipt_path == str(path.relative_to(ws.root)))
+            )
+            if taken is not None:  # two files of the same name within a minute: keep both receipts
+                path = path.with_name(f"{path.stem}_{sub.id}{path.suffix}")
             path.parent.mkdir(parents=True, exist_ok=True)
             source = ws.root / sub.archive_path
             findings = [

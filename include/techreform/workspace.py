@@ -72,7 +72,9 @@ class Workspace:
         for u in profile.units:
             (self.inbox / u.code).mkdir(exist_ok=True)
             (self.outbox / u.code).mkdir(exist_ok=True)
-        settings = {"profile": profile.id}
+        # a shipped profile is named by id; a profile file by its absolute path
+        as_path = Path(profile_id)
+        settings = {"profile": str(as_path.resolve()) if as_path.suffix in (".yaml", ".yml") else profile.id}
         if database_url:
             settings["database_url"] = database_url
         p = self.root / SETTINGS_FILE

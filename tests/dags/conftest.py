@@ -1,0 +1,3 @@
+from tests.support import airflow_env
+
+airflow_env.configure()

@@ -1,0 +1,34 @@
+"""An Airflow of the tests' own: a temporary AIRFLOW_HOME with a SQLite metadata database.
+
+Airflow reads its configuration when first imported, so this runs before any test imports it
+(from the conftest of the DAG and end-to-end tests).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGS = ROOT / "dags"
+
+
+def configure() -> Path:
+    if os.environ.get("TECHREFORM_TEST_AIRFLOW_HOME"):
+        return Path(os.environ["TECHREFORM_TEST_AIRFLOW_HOME"])
+    home = Path(tempfile.mkdtemp(prefix="techreform-airflow-"))
+    os.environ["TECHREFORM_TEST_AIRFLOW_HOME"] = str(home)
+    os.environ["AIRFLOW_HOME"] = str(home)
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+    os.environ["TECHREFORM_DAGS_FOLDER"] = str(DAGS)
+    return home
+
+
+def migrate() -> None:
+    from airflow.utils.db import upgradedb
+
+    upgradedb()
