@@ -250,12 +250,20 @@ def _rounds(pending: list[Pending]) -> list[list[Pending]]:
     return rounds
 
 
-def _project_key(row: dict[str, Any]) -> str | None:
+def _project_keys(row: dict[str, Any]) -> list[str]:
+    """How a project is recognised across quarters: its code, else credit code plus name
+    (both are kept, so a project whose code was filled in later is still the same project)."""
+    keys = []
     if row.get("project_code"):
-        return f"code:{row['project_code']}"
+        keys.append(f"code:{row['project_code']}")
     if row.get("uscc") and row.get("project_name"):
-        return f"name:{row['uscc']}:{row['project_name']}"
-    return None
+        name = re.sub(r"\s", "", str(row["project_name"]))
+        keys.append(f"name:{row['uscc']}:{name}")
+    return keys
+
+
+def _lookup(prev: dict[str, wh.Project], row: dict[str, Any]) -> wh.Project | None:
+    return next((prev[k] for k in _project_keys(row) if k in prev), None)
 
 
 def _earlier_in_force(session: Session, unit: str, period: Period, same_year: bool) -> wh.Submission | None:
@@ -274,12 +282,15 @@ def _earlier_in_force(session: Session, unit: str, period: Period, same_year: bo
 def _previous_projects(session: Session, sub: wh.Submission | None) -> dict[str, wh.Project]:
     if sub is None:
         return {}
-    out = {}
+    out: dict[str, wh.Project] = {}
     for proj in session.scalars(select(wh.Project).where(wh.Project.submission_id == sub.id)):
-        key = _project_key({"project_code": proj.project_code, "uscc": proj.uscc, "project_name": proj.project_name})
-        if key:
-            out[key] = proj
+        for key in _project_keys(_as_row(proj)):
+            out.setdefault(key, proj)
     return out
+
+
+def _as_row(proj: wh.Project) -> dict[str, Any]:
+    return {"project_code": proj.project_code, "uscc": proj.uscc, "project_name": proj.project_name}
 
 
 def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.DataFrame:
@@ -308,11 +319,11 @@ def _validate_round(session: Session, round_: list[Pending], validator: Any) -> 
         prev = _previous_projects(session, _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True))
         for row in p.parsed.projects.rows:
             rid = len(where)
-            key = _project_key(row)
-            prev_ytd = prev[key].ytd_completed if key in prev else None
+            earlier = _lookup(prev, row)
+            prev_ytd = earlier.ytd_completed if earlier is not None else None
             proj_rows.append({**row, "_rid": rid, "_file": p.sub.id, "_period_end": p.period.end_month,
                               "prev_ytd": prev_ytd})  # fmt: skip
-            where[rid] = (p, row)
+            where[rid] = (p, proj_rows[-1])
         if p.parsed.recognitions is not None:
             for row in p.parsed.recognitions.rows:
                 rid = len(where)
@@ -343,10 +354,10 @@ def _vanished(session: Session, p: Pending) -> list[Finding]:
         return []
     earlier = _earlier_in_force(session, p.sub.unit_code, p.period, same_year=False)
     prev = _previous_projects(session, earlier)
-    now = {_project_key(r) for r in p.parsed.projects.rows}
+    now = {k for r in p.parsed.projects.rows for k in _project_keys(r)}
     out = []
-    for key, proj in prev.items():
-        if key not in now and proj.status not in ("竣工", "投产"):
+    for proj in {id(x): x for x in prev.values()}.values():
+        if not (set(_project_keys(_as_row(proj))) & now) and proj.status not in ("竣工", "投产"):
             out.append(Finding(
                 "project_vanished", WARNING,
                 f"上期（{earlier.period}）报送的项目“{proj.project_name}”（{proj.project_code or proj.uscc}，"

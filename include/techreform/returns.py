@@ -10,6 +10,7 @@ columns, unit conversions). It judges nothing else: the rules do that.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import unicodedata
@@ -27,7 +28,7 @@ from techreform.schema import AMOUNT_UNITS, Field
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SCAN_ROWS = 10
 _BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——"}
-_TOTAL_RE = re.compile(r"^(合计|小计|总计|合\s*计|小\s*计|总\s*计)")
+_TOTAL_RE = re.compile(r"(合\s*计|小\s*计|总\s*计)")
 _FOOTER_RE = re.compile(r"^(注[:：]|说明[:：]|填表人|填报人|审核人|单位负责人|负责人|制表)")
 _NUMBERING_TOKENS = set("甲乙丙丁戊己庚辛壬癸")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -120,7 +121,10 @@ def match_header(text: str, kind: str) -> str | None:
     if key in table:
         return table[key]
     best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
-    return table[best] if best else None
+    name = table[best] if best else None
+    if name == "cumulative_completed" and re.search(r"本年|今年|年度|1-\d+月|1—\d+月", key) and "开工" not in key:
+        name = "ytd_completed"  # 本年度累计完成投资: this year's, not since the start
+    return name
 
 
 def _unit_factor(header: str) -> float:
@@ -167,7 +171,7 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
             y, frac = divmod(round(value * 100), 100)
             m = frac // 10 if frac % 10 == 0 and frac >= 10 else frac  # 2025.1 → 1, 2025.12 → 12
             return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
-        if 1 <= value < 80000:  # an Excel serial date shown as a number
+        if 20000 <= value < 80000:  # an Excel serial date shown as a number (1954–2119)
             d = _EXCEL_EPOCH + dt.timedelta(days=int(value))
             return month_index(d.year, d.month), True
         return None, False
@@ -208,6 +212,12 @@ def normalize_industry(value: Any) -> str | None:
 
 
 # -------------------------------------------------------------------------------------- sheets
+
+
+def _is_total_label(text: str) -> bool:
+    """合计 / 小计 / 全县合计 / 本页小计: a short label, not a sentence that happens to start so."""
+    t = re.sub(r"\s", "", text)
+    return len(t) <= 8 and bool(_TOTAL_RE.search(t))
 
 
 def _is_numbering_row(values: list[Any]) -> bool:
@@ -282,7 +292,9 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
         filled = [clean_text(v) for v in values if clean_text(v) is not None]
         if not filled:
             continue
-        if _TOTAL_RE.match(filled[0]) or any(_TOTAL_RE.match(clean_text(v) or "") for v in cells.values()):
+        if _is_total_label(filled[0]) or any(
+            _is_total_label(clean_text(cells.get(k)) or "") for k in ("seq", "uscc", "enterprise_name", "project_name")
+        ):
             continue
         if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
             continue
@@ -320,10 +332,19 @@ def read_metadata(wb: CalamineWorkbook) -> dict[str, str]:
     return meta
 
 
+def _open(path: Path) -> CalamineWorkbook:
+    """Open by extension; if that fails, by content (an .xlsx saved under an .xls name opens in Excel)."""
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception:
+        with path.open("rb") as f:
+            return CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
+
+
 def read_return(path: Path) -> ParsedReturn:
     """Parse a return workbook. Raises UnreadableWorkbook if it cannot be opened at all."""
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = _open(path)
         names = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
     except Exception as e:  # calamine raises several error types for broken or partial files
         raise UnreadableWorkbook(str(e)) from e
@@ -375,6 +396,14 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
             )
         )  # fmt: skip
         return out
+    if not sheet.rows:
+        out.append(
+            Finding(
+                "no_rows", ERROR,
+                f"{sheet.name}没有项目数据：请在表头下方逐行填写本单位的技改项目后重新报送",
+                sheet=sheet.name,
+            )
+        )  # fmt: skip
     for fname in ESSENTIAL_PROJECT_COLUMNS:
         if fname not in sheet.columns:
             f = schema.PROJECT_FIELD[fname]

@@ -65,7 +65,7 @@ PROJECT_FIELDS: tuple[Field, ...] = (
                                                              "设备购置投资", "其中：设备购置"), width=14),
     Field("annual_plan", "本年计划投资（万元）", "amount", ("本年计划投资", "年度计划投资", "本年度计划投资"),
           width=14),
-    Field("ytd_completed", "本年累计完成投资（万元）", "amount", ("本年累计完成投资", "本年完成投资",
+    Field("ytd_completed", "本年累计完成投资（万元）", "amount", ("本年累计完成投资", "本年完成投资", "本年度累计完成投资", "本年度完成投资",
                                                           "本年累计完成", "今年累计完成投资"), width=14),
     Field("cumulative_completed", "自开工累计完成投资（万元）", "amount", ("自开工累计完成投资",
                                                                 "累计完成投资", "开工累计完成投资",

@@ -109,6 +109,25 @@ def _expectation_class(name: str):
     return getattr(custom, camel, None) or getattr(gx.expectations, camel)
 
 
+_CONDITION = re.compile(r"^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
+
+
+def row_condition(text: str):
+    """A rule's ``where`` (``total_investment >= 500``, ``status != "计划"``) as a GX Condition."""
+    import operator
+
+    from great_expectations.expectations.row_conditions import Column
+
+    m = _CONDITION.match(text)
+    if not m:
+        raise ValueError(f"row condition not understood: {text!r} (write: column op value)")
+    column, op, raw = m.groups()
+    value: Any = raw[1:-1] if raw[:1] in "\"'" and raw[-1:] == raw[:1] else float(raw)
+    ops = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt,
+           "<": operator.lt}  # fmt: skip
+    return ops[op](Column(name=column), value)
+
+
 class Validator:
     """A GX context with one suite per sheet, built once and used for many batches."""
 
@@ -131,6 +150,8 @@ class Validator:
                 if rule.sheet != sheet:
                     continue
                 kwargs = dict(rule.kwargs)
+                if isinstance(kwargs.get("row_condition"), str):
+                    kwargs["row_condition"] = row_condition(kwargs["row_condition"])
                 if rule.expectation == "expect_column_values_to_be_valid_project_code":
                     kwargs["extra_divisions"] = extra
                 meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}

@@ -1,0 +1,476 @@
+"""Intake end to end on a tmp workspace with SQLite: file-level rules, cross-period rules, what is kept.
+
+Every test drops real workbooks into ``inbox/<unit>/`` (with old modification times) and runs
+``intake.run_intake(ws, engine, settle_seconds=0)`` with the session's GX validator.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from techreform import warehouse as wh
+from techreform.findings import ERROR, WARNING
+from techreform.periods import Period
+from techreform.returns import period_of
+
+from tests.conftest import (
+    OTHER_UNIT,
+    OTHER_UNIT_NAME,
+    PERIOD,
+    UNIT,
+    base_row,
+    meta_for,
+    project_code,
+    rows,
+)
+
+NAME = f"{UNIT}_{PERIOD}_技改项目季报.xlsx"
+Q2 = Period(2026, 2)
+
+
+def kinds(sub) -> list[tuple]:
+    return sorted((f.rule_id, f.severity, f.row, f.field) for f in sub.findings)
+
+
+def tree(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def assert_rejected(intake_ws, sub, expected: list[tuple]) -> None:
+    """Rejected with exactly these findings; kept in archive/ and copied to quarantine/; receipt written."""
+    assert sub.status == wh.REJECTED
+    assert kinds(sub) == expected
+    assert sub.projects == []
+    root = intake_ws.ws.root
+    archived = root / sub.archive_path
+    assert archived.read_bytes() == (root / sub.inbox_path).read_bytes()
+    assert (intake_ws.ws.quarantine / sub.unit_code / archived.name).read_bytes() == archived.read_bytes()
+    assert sub.receipt_path and (root / sub.receipt_path).is_file()
+    assert (root / sub.receipt_path).parent == intake_ws.ws.outbox / sub.unit_code
+
+
+# ------------------------------------------------------------------------------ accepted
+
+
+def test_clean_return_is_accepted_kept_and_answered(intake_ws):
+    rf = intake_ws.drop(NAME, rows(3), title_rows=["标题", "填报单位"], meta=meta_for())
+    original = rf.path.read_bytes()
+    result = intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert result.received == result.decided == [sub.id]
+    assert (sub.status, sub.period, sub.errors, sub.warnings, sub.findings) == (
+        wh.ACCEPTED,
+        "2026Q1",
+        0,
+        0,
+        [],
+    )
+    assert sorted(p.row for p in sub.projects) == rf.rows == [4, 5, 6]
+    assert {p.project_code for p in sub.projects} == {project_code(i) for i in range(3)}
+    # the original, byte for byte, in archive/<unit>/; nothing in quarantine
+    archived = intake_ws.ws.root / sub.archive_path
+    assert archived.parent == intake_ws.ws.archive / UNIT and archived.name.endswith(NAME)
+    assert archived.read_bytes() == original
+    assert not any(intake_ws.ws.quarantine.rglob("*.xlsx"))
+    # the receipt in outbox/<unit>/
+    assert result.receipts == [intake_ws.ws.root / sub.receipt_path]
+    assert result.receipts[0].parent == intake_ws.ws.outbox / UNIT
+    assert result.receipts[0].name.startswith(f"回执_{UNIT}_{PERIOD}_技改项目季报_")
+    with (intake_ws.ws.reports_for("2026Q1") / "submissions.csv").open(encoding="utf-8") as f:
+        assert [(r["unit_code"], r["file"], r["status"]) for r in csv.DictReader(f)] == [
+            (UNIT, NAME, "accepted")
+        ]
+
+
+def test_period_from_metadata_when_the_name_has_none(intake_ws):
+    intake_ws.drop("技改项目季报.xlsx", meta=meta_for(period="2026Q1"))
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert (sub.status, sub.period) == (wh.ACCEPTED, "2026Q1")
+
+
+@pytest.mark.parametrize(
+    ("name", "period"),
+    [
+        ("410304_2026Q3_技改项目季报", "2026Q3"),
+        ("瀍河回族区2026年第三季度技改项目", "2026Q3"),
+        ("瀍河回族区2026年第3季度", "2026Q3"),
+        ("2026-q1 报表", "2026Q1"),
+        ("技改项目季报", None),
+        ("技改项目2026年3月", None),
+    ],
+)
+def test_period_written_in_the_file_name(name, period):
+    in_name, in_meta = period_of(f"{name}.xlsx", {})
+    assert (str(in_name) if in_name else None, in_meta) == (period, None)
+
+
+def test_missing_optional_column_is_a_warning(intake_ws):
+    fields = [n for n in base_row() if n != "annual_plan"]
+    intake_ws.drop(NAME, fields=fields)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert sub.status == wh.ACCEPTED
+    assert kinds(sub) == [("missing_optional_column", WARNING, None, "annual_plan")]
+
+
+def test_ignored_temporary_files(intake_ws):
+    intake_ws.drop(f"~${NAME}")
+    intake_ws.drop_bytes(f".~lock.{NAME}#", b"lock")
+    intake_ws.drop(f"{NAME}.tmp")
+    result = intake_ws.run()
+    assert result.received == [] and intake_ws.submissions() == []
+
+
+# ------------------------------------------------------------------------------ file-level rules
+
+
+def test_no_period(intake_ws):
+    intake_ws.drop("技改项目季报.xlsx")
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("no_period", ERROR, None, None)])
+    assert sub.period is None
+
+
+def test_period_conflict(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q2_技改项目季报.xlsx", meta=meta_for(period="2026Q1"))
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("period_conflict", ERROR, None, None)])
+    assert "2026年第二季度" in sub.findings[0].message and "2026年第一季度" in sub.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "name", [f"{OTHER_UNIT}_2026Q1_技改项目季报.xlsx", f"{OTHER_UNIT_NAME}2026年第一季度技改项目季报.xlsx"]
+)
+def test_wrong_unit_named_in_the_file_name(intake_ws, name):
+    intake_ws.drop(name)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("wrong_unit", ERROR, None, None)])
+    assert OTHER_UNIT_NAME in sub.findings[0].message
+
+
+def test_wrong_unit_named_in_the_metadata(intake_ws):
+    intake_ws.drop("2026Q1_技改项目季报.xlsx", meta=meta_for(unit=OTHER_UNIT))
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("wrong_unit", ERROR, None, None)])
+    assert OTHER_UNIT_NAME in sub.findings[0].message and OTHER_UNIT in sub.findings[0].message
+
+
+def test_own_unit_in_the_file_name_is_fine(intake_ws):
+    intake_ws.drop("瀍河回族区2026年第一季度技改项目季报.xlsx", meta=meta_for())
+    intake_ws.run()
+    assert intake_ws.submissions()[0].status == wh.ACCEPTED
+
+
+def test_unknown_unit_folder(intake_ws):
+    intake_ws.drop("2026Q1_技改项目季报.xlsx", unit="999999")
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert sub.unit_code == "999999"
+    assert_rejected(intake_ws, sub, [("unknown_unit", ERROR, None, None)])
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".txt"])
+def test_file_type(intake_ws, suffix):
+    intake_ws.drop_bytes(f"{UNIT}_2026Q1_技改项目季报{suffix}", b"%PDF-1.4 not a workbook\n" * 10)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("file_type", ERROR, None, None)])
+
+
+def test_file_unreadable(intake_ws):
+    intake_ws.drop_bytes(NAME, b"PK\x03\x04 this is no zip \x00\xff" * 50)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("file_unreadable", ERROR, None, None)])
+
+
+def test_unreadable_file_still_being_written_waits(intake_ws):
+    import time
+
+    from tests.conftest import set_mtime
+
+    path = intake_ws.drop_bytes(NAME, b"PK\x03\x04 half written")
+    set_mtime(path, time.time() - 30)  # settled, but younger than the grace period
+    assert intake_ws.run().received == []
+    set_mtime(path, time.time() - 3600)
+    intake_ws.run()
+    assert kinds(intake_ws.submission(NAME)) == [("file_unreadable", ERROR, None, None)]
+
+
+def test_missing_column(intake_ws):
+    fields = [n for n in base_row() if n != "ytd_completed"]
+    data = rows(3)
+    data[1]["uscc"] = "bad"  # row rules do not run on a file that lacks an essential column
+    intake_ws.drop(NAME, data, fields=fields)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("missing_column", ERROR, None, "ytd_completed")])
+    assert "本年累计完成投资（万元）" in sub.findings[0].message
+
+
+def test_no_project_sheet(intake_ws):
+    import openpyxl
+
+    path = intake_ws.ws.inbox / UNIT / NAME
+    wb = openpyxl.Workbook()
+    wb.active.title = "Sheet1"
+    wb.active.append(["关于报送2026年第一季度技改项目的说明"])
+    wb.active.append(["本季度无新增项目"])
+    wb.save(path)
+    from tests.conftest import OLD_MTIME, set_mtime
+
+    set_mtime(path, OLD_MTIME)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert_rejected(intake_ws, sub, [("no_project_sheet", ERROR, None, None)])
+
+
+def test_row_errors_reject_with_excel_rows(intake_ws):
+    data = rows(3)
+    data[2]["status"] = "在建"
+    rf = intake_ws.drop(NAME, data, title_rows=["标题", "单位：万元"], numbering_row=True)
+    intake_ws.run()
+    sub = intake_ws.submission(NAME)
+    assert_rejected(intake_ws, sub, [("bad_status", ERROR, rf.rows[2], "status")])
+    assert rf.rows[2] == 7
+    with (intake_ws.ws.reports_for("2026Q1") / "findings.csv").open(encoding="utf-8") as f:
+        found = [(r["sheet"], r["row"], r["field"], r["rule_id"], r["severity"]) for r in csv.DictReader(f)]
+    assert found == [("项目表", "7", "status", "bad_status", "error")]
+
+
+# ------------------------------------------------------------------------------ across periods
+
+
+def test_ytd_decreased_against_previous_quarter(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=300))
+    intake_ws.run()
+    q2 = rows(3, ytd_completed=450)
+    q2[1]["ytd_completed"] = 299  # below Q1's 300
+    rf = intake_ws.drop(f"{UNIT}_2026Q2.xlsx", q2, title_rows=["标题"])
+    intake_ws.run()
+    q1_sub, q2_sub = intake_ws.submission(f"{UNIT}_2026Q1.xlsx"), intake_ws.submission(f"{UNIT}_2026Q2.xlsx")
+    assert_rejected(intake_ws, q2_sub, [("ytd_decreased", ERROR, rf.rows[1], "ytd_completed")])
+    assert q1_sub.status == wh.ACCEPTED  # still in force
+    with Session(intake_ws.engine) as s:
+        assert wh.in_force(s, UNIT, "2026Q2") is None
+
+
+def test_ytd_rule_with_both_quarters_in_one_run(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=300))
+    q2 = rows(3, ytd_completed=450)
+    q2[2]["ytd_completed"] = 100
+    rf = intake_ws.drop(f"{UNIT}_2026Q2.xlsx", q2)
+    intake_ws.run()  # the earlier file of the unit is decided first
+    assert intake_ws.submission(f"{UNIT}_2026Q1.xlsx").status == wh.ACCEPTED
+    assert kinds(intake_ws.submission(f"{UNIT}_2026Q2.xlsx")) == [
+        ("ytd_decreased", ERROR, rf.rows[2], "ytd_completed")
+    ]
+
+
+def test_ytd_compared_with_the_return_in_force(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3, ytd_completed=500))
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(3, ytd_completed=300))  # corrects v1
+    intake_ws.run()
+    intake_ws.drop(f"{UNIT}_2026Q2.xlsx", rows(3, ytd_completed=400))
+    intake_ws.run()
+    assert intake_ws.submission(f"{UNIT}_2026Q2.xlsx").status == wh.ACCEPTED
+    assert intake_ws.submission(f"{UNIT}_2026Q1_v1.xlsx").status == wh.SUPERSEDED
+
+
+def test_ytd_starts_again_in_a_new_year(intake_ws):
+    intake_ws.drop(f"{UNIT}_2025Q4.xlsx", rows(3, ytd_completed=900, cumulative_completed=1500))
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=100))
+    intake_ws.run()
+    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED, wh.ACCEPTED]
+    assert intake_ws.submission(f"{UNIT}_2026Q1.xlsx").findings == []
+
+
+def test_project_vanished_is_a_warning(intake_ws):
+    q1 = rows(4)
+    q1[2]["status"] = "竣工"  # completed: may leave the list
+    q1[3]["status"] = "投产"
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", q1)
+    intake_ws.run()
+    intake_ws.drop(f"{UNIT}_2026Q2.xlsx", [base_row(0, ytd_completed=400)])
+    intake_ws.run()
+    sub = intake_ws.submission(f"{UNIT}_2026Q2.xlsx")
+    assert (sub.status, sub.errors, sub.warnings) == (wh.ACCEPTED, 0, 1)
+    (f,) = sub.findings
+    assert (f.rule_id, f.severity, f.row, f.sheet, f.field, f.value) == (
+        "project_vanished",
+        WARNING,
+        None,
+        "项目表",
+        "project_code",
+        project_code(1),
+    )
+    assert "2026Q1" in f.message and base_row(1)["project_name"] in f.message
+
+
+def test_project_vanished_across_the_new_year(intake_ws):
+    intake_ws.drop(f"{UNIT}_2025Q4.xlsx", rows(2))
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(1))
+    intake_ws.run()
+    assert kinds(intake_ws.submission(f"{UNIT}_2026Q1.xlsx")) == [
+        ("project_vanished", WARNING, None, "project_code")
+    ]
+
+
+def test_project_code_filled_in_later_is_the_same_project(intake_ws):
+    small = dict(total_investment=400, equipment_investment=100, annual_plan=100, cumulative_completed=300)
+    q1 = rows(2)
+    q1[1].update(small, project_code=None, ytd_completed=300)
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", q1)
+    intake_ws.run()
+    q2 = rows(2, ytd_completed=400)
+    q2[1].update(small, ytd_completed=100)  # the code is known now; 本年累计 fell from 300 to 100
+    rf = intake_ws.drop(f"{UNIT}_2026Q2.xlsx", q2)
+    intake_ws.run()
+    assert kinds(intake_ws.submission(f"{UNIT}_2026Q2.xlsx")) == [
+        ("ytd_decreased", ERROR, rf.rows[1], "ytd_completed")
+    ]
+
+
+# ------------------------------------------------------------------------------ versions
+
+
+def test_newer_accepted_return_supersedes(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    intake_ws.run()
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(4))
+    intake_ws.run()
+    v1, v2 = intake_ws.submissions()
+    assert (v1.status, v2.status) == (wh.SUPERSEDED, wh.ACCEPTED)
+    assert (len(v1.projects), len(v2.projects)) == (3, 4)  # nothing is deleted
+    with Session(intake_ws.engine) as s:
+        assert wh.in_force(s, UNIT, "2026Q1").id == v2.id
+    for sub in (v1, v2):
+        assert (intake_ws.ws.root / sub.archive_path).is_file()
+        assert (intake_ws.ws.root / sub.receipt_path).is_file()
+    with (intake_ws.ws.reports_for("2026Q1") / "submissions.csv").open(encoding="utf-8") as f:
+        assert [r["status"] for r in csv.DictReader(f)] == ["superseded", "accepted"]
+
+
+def test_rejected_newer_return_leaves_the_older_in_force(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    intake_ws.run()
+    bad = rows(4)
+    bad[3]["uscc"] = "9141030424BU4JR96A"
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", bad)
+    intake_ws.run()
+    v1, v2 = intake_ws.submissions()
+    assert (v1.status, v2.status) == (wh.ACCEPTED, wh.REJECTED)
+    with Session(intake_ws.engine) as s:
+        assert wh.in_force(s, UNIT, "2026Q1").id == v1.id
+    assert [p.name for p in (intake_ws.ws.quarantine / UNIT).iterdir()] == [
+        (intake_ws.ws.root / v2.archive_path).name
+    ]
+
+
+def test_same_file_name_overwritten_is_a_new_version(intake_ws):
+    intake_ws.drop(NAME, rows(2))
+    intake_ws.run()
+    intake_ws.drop(NAME, rows(3))  # the county fixed the file in place
+    intake_ws.run()
+    v1, v2 = intake_ws.submissions()
+    assert (v1.status, v2.status) == (wh.SUPERSEDED, wh.ACCEPTED)
+    assert v1.archive_path != v2.archive_path and v1.receipt_path != v2.receipt_path
+
+
+def test_same_content_under_another_name_is_not_a_new_submission(intake_ws):
+    rf = intake_ws.drop(NAME, rows(3))
+    intake_ws.run()
+    receipts = sorted((intake_ws.ws.outbox / UNIT).iterdir())
+    copy = intake_ws.drop_bytes(f"{UNIT}_2026Q1_再报.xlsx", rf.path.read_bytes())
+    result = intake_ws.run()
+    assert result.received == [] and result.receipts == []
+    assert len(intake_ws.submissions()) == 1
+    assert sorted((intake_ws.ws.outbox / UNIT).iterdir()) == receipts
+    assert copy.exists()  # left where it is
+
+
+def test_same_content_in_another_units_folder_is_judged_there(intake_ws):
+    rf = intake_ws.drop(NAME, rows(3))
+    intake_ws.drop_bytes(f"{OTHER_UNIT}_2026Q1.xlsx", rf.path.read_bytes(), unit=OTHER_UNIT)
+    intake_ws.run()
+    mine, other = intake_ws.submissions()
+    assert mine.status == wh.ACCEPTED
+    assert other.unit_code == OTHER_UNIT and other.status == wh.ACCEPTED
+
+
+# ------------------------------------------------------------------------------ rerun
+
+
+def _snapshot(intake_ws) -> dict:
+    with intake_ws.engine.connect() as c:
+        tables = {
+            t: c.execute(text(f"SELECT * FROM {t} ORDER BY id")).all()
+            for t in ("submission", "finding", "project", "recognition")
+        }
+    files = {
+        k: v
+        for k, v in tree(intake_ws.ws.root).items()
+        if not k.startswith("warehouse.sqlite") and k != ".intake.lock"
+    }
+    return {"tables": tables, "files": files}
+
+
+def test_rerun_changes_nothing(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    bad = rows(3)
+    bad[0]["status"] = "在建"
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", bad)
+    intake_ws.drop("技改项目季报.xlsx", unit=OTHER_UNIT)
+    intake_ws.drop_bytes(f"{UNIT}_2026Q1.pdf", b"%PDF")
+    first = intake_ws.run()
+    assert len(first.received) == len(first.decided) == len(first.receipts) == 4
+    before = _snapshot(intake_ws)
+    assert len(before["tables"]["submission"]) == 4 and len(before["tables"]["project"]) == 3
+    second = intake_ws.run()
+    assert (second.received, second.decided, second.receipts) == ([], [], [])
+    assert _snapshot(intake_ws) == before
+
+
+def test_rerun_after_a_new_file_only_takes_the_new_file(intake_ws):
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    intake_ws.run()
+    receipts = set((intake_ws.ws.outbox / UNIT).iterdir())
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(2))
+    result = intake_ws.run()
+    assert len(result.received) == 1 and len(result.receipts) == 1
+    assert set((intake_ws.ws.outbox / UNIT).iterdir()) == receipts | {result.receipts[0]}
+
+
+def test_receipts_go_to_each_units_outbox(intake_ws):
+    intake_ws.drop(NAME, rows(3))
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(3), unit=OTHER_UNIT)
+    intake_ws.run()
+    for sub in intake_ws.submissions():
+        receipt = intake_ws.ws.root / sub.receipt_path
+        assert receipt.parent == intake_ws.ws.outbox / sub.unit_code
+        assert receipt.name.startswith(f"回执_{sub.unit_code}_2026Q1")
+        assert receipt.stat().st_size > 0
+
+
+def test_archive_is_byte_identical_for_every_kind_of_file(intake_ws):
+    originals = {
+        NAME: intake_ws.drop(NAME, rows(3)).path.read_bytes(),
+        "技改.xls": intake_ws.drop("技改.xls", rows(2)).path.read_bytes(),
+        f"{UNIT}_2026Q1.txt": intake_ws.drop_bytes(f"{UNIT}_2026Q1.txt", "说明".encode()).read_bytes(),
+    }
+    intake_ws.run()
+    subs = intake_ws.submissions()
+    assert {s.file_name: (intake_ws.ws.root / s.archive_path).read_bytes() for s in subs} == originals
+    with Session(intake_ws.engine) as s:
+        assert s.scalar(select(wh.Submission.sha256).where(wh.Submission.file_name == NAME))
+    shutil.rmtree(intake_ws.ws.inbox / UNIT)  # the archive does not depend on the inbox
+    assert all((intake_ws.ws.root / s.archive_path).is_file() for s in subs)
