@@ -44,15 +44,19 @@ def _params() -> tuple[str, str | None, float]:
     tags=["techreform", "intake"],
     params={
         "workspace": Param(
-            os.environ.get("TECHREFORM_WORKSPACE", ""), type="string", description="工作区目录（含 inbox/ outbox/）"
+            os.environ.get("TECHREFORM_WORKSPACE", ""),
+            type="string",
+            description="工作区目录（含 inbox/ outbox/）",
         ),
         "period": Param(
-            None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}Q[1-4]$",
             description="报告期，如 2026Q3；留空则取上一个已结束的季度",
         ),
         "settle_seconds": Param(5, type="number", minimum=0, description="文件最近修改后需静置的秒数"),
     },
-)  # fmt: skip
+)
 def techreform_intake():
     @task
     def receive() -> int:

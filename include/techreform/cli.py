@@ -55,15 +55,24 @@ def _print_intake_summary(ws: Workspace, since_id: int) -> None:
 
     engine = wh.connect(ws.database_url)
     with Session(engine) as s:
-        subs = s.scalars(select(wh.Submission).where(wh.Submission.id > since_id).order_by(wh.Submission.id)).all()
+        subs = s.scalars(
+            select(wh.Submission).where(wh.Submission.id > since_id).order_by(wh.Submission.id)
+        ).all()
         if not subs:
             print("接收：没有新文件")
             return
-        label = {"accepted": "受理", "rejected": "退回", "superseded": "受理（已被新版本替代）", "received": "待审核"}
+        label = {
+            "accepted": "受理",
+            "rejected": "退回",
+            "superseded": "受理（已被新版本替代）",
+            "received": "待审核",
+        }
         print(f"接收：{len(subs)} 个新文件")
         for sub in subs:
-            print(f"  {sub.unit_code}  {sub.file_name}  {label.get(sub.status, sub.status)}"
-                  f"  错误{sub.errors} 提示{sub.warnings}")  # fmt: skip
+            print(
+                f"  {sub.unit_code}  {sub.file_name}  {label.get(sub.status, sub.status)}"
+                f"  错误{sub.errors} 提示{sub.warnings}"
+            )
 
 
 def _last_submission_id(ws: Workspace) -> int:
@@ -107,7 +116,9 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="techreform", description="技改投资统计监测与考核：县区季报接收、审核、入库与回执")
+    p = argparse.ArgumentParser(
+        prog="techreform", description="技改投资统计监测与考核：县区季报接收、审核、入库与回执"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     i = sub.add_parser("init", help="创建工作区")
@@ -130,8 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("workspace")
     r.add_argument("--period", required=True, type=_period, help="报告期，如 2026Q3")
     r.add_argument("--step", default="all", choices=(*STEPS, "all"), help="只运行某一步（默认全部）")
-    r.add_argument("--settle-seconds", type=float, default=0.0,
-                   help="文件最近修改后需静置的秒数（手动运行默认0；仍会跳过无法打开的新文件）")  # fmt: skip
+    r.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=0.0,
+        help="文件最近修改后需静置的秒数（手动运行默认0；仍会跳过无法打开的新文件）",
+    )
     r.add_argument("--airflow-home", help="Airflow 元数据目录（默认：<工作区>/.airflow）")
     r.add_argument("--no-airflow", action="store_true", help="不经 Airflow，直接在本进程运行（调试用）")
     r.add_argument("--verbose", action="store_true", help="显示 Airflow 日志")

@@ -84,7 +84,9 @@ class Candidate:
     size: int
 
 
-def scan_inbox(ws: Workspace, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None) -> list[Candidate]:
+def scan_inbox(
+    ws: Workspace, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None
+) -> list[Candidate]:
     """Files waiting in the unit folders, oldest first; files still being written are left alone."""
     now = time.time() if now is None else now
     found: list[Candidate] = []
@@ -113,8 +115,9 @@ def _still_being_written(c: Candidate, now: float) -> bool:
     return False
 
 
-def receive(ws: Workspace, engine: Engine, *, run_period: Period | None = None,
-            settle_seconds: float = SETTLE_SECONDS) -> list[int]:  # fmt: skip
+def receive(
+    ws: Workspace, engine: Engine, *, run_period: Period | None = None, settle_seconds: float = SETTLE_SECONDS
+) -> list[int]:
     """Archive and register every new settled file; returns the new submission ids."""
     now = time.time()
     new_ids: list[int] = []
@@ -132,9 +135,13 @@ def receive(ws: Workspace, engine: Engine, *, run_period: Period | None = None,
                 continue
             sha = _sha256(c.path)
             dup = session.scalar(
-                select(wh.Submission.id).where(wh.Submission.unit_code == c.unit_code, wh.Submission.sha256 == sha)
+                select(wh.Submission.id).where(
+                    wh.Submission.unit_code == c.unit_code,
+                    wh.Submission.sha256 == sha,
+                    wh.Submission.file_name == c.path.name,
+                )
             )
-            if dup is not None:  # the same content again: it has had its answer already
+            if dup is not None:  # the same file again: it has had its answer already
                 log.info("skip %s: same content as submission %s", rel, dup)
                 continue
             archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.path.name}"
@@ -174,8 +181,10 @@ class Pending:
 
     @property
     def can_validate_rows(self) -> bool:
-        return self.parsed is not None and self.parsed.projects is not None and not any(
-            f.severity == ERROR and f.row is None for f in self.findings
+        return (
+            self.parsed is not None
+            and self.parsed.projects is not None
+            and not any(f.severity == ERROR and f.row is None for f in self.findings)
         )
 
 
@@ -183,40 +192,75 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
     """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
     sub = p.sub
     if profile.unit(sub.unit_code) is None:
-        p.findings.append(Finding("unknown_unit", ERROR,
-                                  f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "unknown_unit",
+                ERROR,
+                f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹",
+            )
+        )
     if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
-        p.findings.append(Finding("file_type", ERROR,
-                                  "只接受 Excel 文件（.xlsx 或 .xls）：请用 Excel 或 WPS 另存为 .xlsx 后重新报送"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "file_type",
+                ERROR,
+                "只接受 Excel 文件（.xlsx 或 .xls）：请用 Excel 或 WPS 另存为 .xlsx 后重新报送",
+            )
+        )
         return
     try:
         p.parsed = read_return(ws.root / sub.archive_path)
     except UnreadableWorkbook:
-        p.findings.append(Finding("file_unreadable", ERROR,
-                                  "文件无法打开（可能已损坏或未保存完整）：请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "file_unreadable",
+                ERROR,
+                "文件无法打开（可能已损坏或未保存完整）：请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送",
+            )
+        )
         return
     meta = p.parsed.metadata
     meta_unit = meta.get("unit_code")
     if meta_unit and meta_unit != sub.unit_code:
         other = profile.unit(meta_unit)
-        p.findings.append(Finding("wrong_unit", ERROR,
-                                  f"文件的模板信息属于“{other.name if other else meta_unit}”（{meta_unit}），"
-                                  f"却放在了{sub.unit_code}的文件夹：请使用本单位的模板，或放入正确的文件夹"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "wrong_unit",
+                ERROR,
+                f"文件的模板信息属于“{other.name if other else meta_unit}”（{meta_unit}），"
+                f"却放在了{sub.unit_code}的文件夹：请使用本单位的模板，或放入正确的文件夹",
+            )
+        )
     else:
         named_other = _other_unit_named(sub.file_name, sub.unit_code, profile)
         if named_other:
-            p.findings.append(Finding("wrong_unit", ERROR,
-                                      f"文件名表明这是“{named_other.name}”（{named_other.code}）的报表，"
-                                      f"却放在了{sub.unit_code}的文件夹：请确认后放入正确的文件夹"))  # fmt: skip
+            p.findings.append(
+                Finding(
+                    "wrong_unit",
+                    ERROR,
+                    f"文件名表明这是“{named_other.name}”（{named_other.code}）的报表，"
+                    f"却放在了{sub.unit_code}的文件夹：请确认后放入正确的文件夹",
+                )
+            )
     in_name, in_meta = period_of(sub.file_name, meta)
     if in_name and in_meta and in_name != in_meta:
-        p.findings.append(Finding("period_conflict", ERROR,
-                                  f"文件名写的是{in_name.label}，模板信息却是{in_meta.label}：请确认报告期，"
-                                  "使用该季度的模板并在文件名中写明报告期"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "period_conflict",
+                ERROR,
+                f"文件名写的是{in_name.label}，模板信息却是{in_meta.label}：请确认报告期，"
+                "使用该季度的模板并在文件名中写明报告期",
+            )
+        )
     elif not (in_name or in_meta):
-        p.findings.append(Finding("no_period", ERROR,
-                                  "无法确定报告期：请在文件名中写明报告期（如 410302_2026Q3_技改项目季报.xlsx 或"
-                                  "“2026年第三季度”），或使用市里下发的模板"))  # fmt: skip
+        p.findings.append(
+            Finding(
+                "no_period",
+                ERROR,
+                "无法确定报告期：请在文件名中写明报告期（如 410302_2026Q3_技改项目季报.xlsx 或"
+                "“2026年第三季度”），或使用市里下发的模板",
+            )
+        )
     else:
         p.period = in_meta or in_name
     p.findings.extend(p.parsed.findings)
@@ -270,8 +314,11 @@ def _earlier_in_force(session: Session, unit: str, period: Period, same_year: bo
     """The unit's return in force for the latest earlier period (of the same year, if asked)."""
     q = (
         select(wh.Submission)
-        .where(wh.Submission.unit_code == unit, wh.Submission.status == wh.ACCEPTED,
-               wh.Submission.period < str(period))  # fmt: skip
+        .where(
+            wh.Submission.unit_code == unit,
+            wh.Submission.status == wh.ACCEPTED,
+            wh.Submission.period < str(period),
+        )
         .order_by(wh.Submission.period.desc(), wh.Submission.received_at.desc())
     )
     if same_year:
@@ -298,7 +345,10 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.D
     for f in fields:
         cols += [f.name, f"{f.name}__raw", f"{f.name}__invalid"]
     frame = pd.DataFrame.from_records(rows, columns=cols)
-    numeric = {f.name for f in fields if f.kind in ("amount", "pct", "int", "month")} | {"_period_end", "prev_ytd"}
+    numeric = {f.name for f in fields if f.kind in ("amount", "pct", "int", "month")} | {
+        "_period_end",
+        "prev_ytd",
+    }
     for c in numeric:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     for c in frame.columns:
@@ -316,13 +366,22 @@ def _validate_round(session: Session, round_: list[Pending], validator: Any) -> 
         if not p.can_validate_rows:
             continue
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
-        prev = _previous_projects(session, _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True))
+        prev = _previous_projects(
+            session, _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True)
+        )
         for row in p.parsed.projects.rows:
             rid = len(where)
             earlier = _lookup(prev, row)
             prev_ytd = earlier.ytd_completed if earlier is not None else None
-            proj_rows.append({**row, "_rid": rid, "_file": p.sub.id, "_period_end": p.period.end_month,
-                              "prev_ytd": prev_ytd})  # fmt: skip
+            proj_rows.append(
+                {
+                    **row,
+                    "_rid": rid,
+                    "_file": p.sub.id,
+                    "_period_end": p.period.end_month,
+                    "prev_ytd": prev_ytd,
+                }
+            )
             where[rid] = (p, proj_rows[-1])
         if p.parsed.recognitions is not None:
             for row in p.parsed.recognitions.rows:
@@ -358,12 +417,18 @@ def _vanished(session: Session, p: Pending) -> list[Finding]:
     out = []
     for proj in {id(x): x for x in prev.values()}.values():
         if not (set(_project_keys(_as_row(proj))) & now) and proj.status not in ("竣工", "投产"):
-            out.append(Finding(
-                "project_vanished", WARNING,
-                f"上期（{earlier.period}）报送的项目“{proj.project_name}”（{proj.project_code or proj.uscc}，"
-                f"状态“{proj.status}”）本期未报送且未竣工或投产：请核实，如项目终止或调出请在备注中说明",
-                sheet=p.parsed.projects.name, field="project_code", value=proj.project_code,
-            ))  # fmt: skip
+            out.append(
+                Finding(
+                    "project_vanished",
+                    WARNING,
+                    f"上期（{earlier.period}）报送的项目“{proj.project_name}”"
+                    f"（{proj.project_code or proj.uscc}，状态“{proj.status}”）本期未报送且未竣工或投产："
+                    "请核实，如项目终止或调出请在备注中说明",
+                    sheet=p.parsed.projects.name,
+                    field="project_code",
+                    value=proj.project_code,
+                )
+            )
     return out
 
 
@@ -374,7 +439,7 @@ def _summary(p: Pending, status: str) -> str:
         n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
         tail = f"，有{len(warnings)}条提示请核实并在备注中说明" if warnings else "，未发现问题"
         return f"报表已受理：{p.period.label if p.period else ''}共{n}个项目{tail}。"
-    first = sorted(errors, key=lambda f: (f.row or 0))[0]
+    first = sorted(errors, key=lambda f: f.row or 0)[0]
     where = f"第{first.row}行“{first.column}”" if first.row else "整表"
     return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
 
@@ -401,7 +466,9 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             values = {k: row.get(k) for k in wh.PROJECT_COLUMNS}
             for m in ("start_month", "planned_completion"):
                 values[m] = month_text(int(row[m])) if row.get(m) is not None else None
-            sub.projects.append(wh.Project(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values))
+            sub.projects.append(
+                wh.Project(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values)
+            )
         sub.projects_count = len(p.parsed.projects.rows)
         if p.parsed.recognitions is not None:
             for row in p.parsed.recognitions.rows:
@@ -439,9 +506,10 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
     decided: list[int] = []
     with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
         subs = session.scalars(
-            select(wh.Submission).where(wh.Submission.status == wh.RECEIVED)
+            select(wh.Submission)
+            .where(wh.Submission.status == wh.RECEIVED)
             .order_by(wh.Submission.received_at, wh.Submission.id)
-        ).all()  # fmt: skip
+        ).all()
         pending = [Pending(s) for s in subs]
         for p in pending:
             _file_checks(p, profile, ws)
@@ -462,7 +530,9 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
 # ------------------------------------------------------------------------------------ publish
 
 
-def publish(ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None) -> list[Path]:
+def publish(
+    ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None
+) -> list[Path]:
     """Receipts for every decided file that has none yet, then the periods' CSV files."""
     from techreform.receipts import receipt_file_name, write_receipt
 
@@ -517,8 +587,14 @@ class IntakeResult:
     receipts: list[Path]
 
 
-def run_intake(ws: Workspace, engine: Engine, *, run_period: Period | None = None,
-               settle_seconds: float = SETTLE_SECONDS, validator: Any = None) -> IntakeResult:  # fmt: skip
+def run_intake(
+    ws: Workspace,
+    engine: Engine,
+    *,
+    run_period: Period | None = None,
+    settle_seconds: float = SETTLE_SECONDS,
+    validator: Any = None,
+) -> IntakeResult:
     """The three steps in one go (what the intake DAG runs as three tasks)."""
     profile = ws.profile
     received = receive(ws, engine, run_period=run_period, settle_seconds=settle_seconds)

@@ -23,8 +23,11 @@ def open_workspace(root: str | Path) -> tuple[Workspace, object]:
 
 def receive(root: str, period: str | None = None, settle_seconds: float = intake.SETTLE_SECONDS) -> int:
     ws, engine = open_workspace(root)
-    return len(intake.receive(ws, engine, run_period=Period.parse(period) if period else None,
-                              settle_seconds=settle_seconds))  # fmt: skip
+    return len(
+        intake.receive(
+            ws, engine, run_period=Period.parse(period) if period else None, settle_seconds=settle_seconds
+        )
+    )
 
 
 def process(root: str) -> int:

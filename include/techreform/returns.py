@@ -33,7 +33,9 @@ _FOOTER_RE = re.compile(r"^(注[:：]|说明[:：]|填表人|填报人|审核人
 _NUMBERING_TOKENS = set("甲乙丙丁戊己庚辛壬癸")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _MONTH_PATTERNS = (
-    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(\s*[-/.]?\s*\d{1,2}\s*日?)?(\s+\d{1,2}:\d{2}(:\d{2})?)?$"),
+    re.compile(
+        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(\s*[-/.]?\s*\d{1,2}\s*日?)?(\s+\d{1,2}:\d{2}(:\d{2})?)?$"
+    ),
     re.compile(r"^(\d{4})(\d{2})$"),
     re.compile(r"^(\d{4})(\d{2})\d{2}$"),
 )
@@ -122,7 +124,11 @@ def match_header(text: str, kind: str) -> str | None:
         return table[key]
     best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
     name = table[best] if best else None
-    if name == "cumulative_completed" and re.search(r"本年|今年|年度|1-\d+月|1—\d+月", key) and "开工" not in key:
+    if (
+        name == "cumulative_completed"
+        and re.search(r"本年|今年|年度|1-\d+月|1—\d+月", key)
+        and "开工" not in key
+    ):
         name = "ytd_completed"  # 本年度累计完成投资: this year's, not since the start
     return name
 
@@ -293,7 +299,8 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
         if not filled:
             continue
         if _is_total_label(filled[0]) or any(
-            _is_total_label(clean_text(cells.get(k)) or "") for k in ("seq", "uscc", "enterprise_name", "project_name")
+            _is_total_label(clean_text(cells.get(k)) or "")
+            for k in ("seq", "uscc", "enterprise_name", "project_name")
         ):
             continue
         if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
@@ -379,9 +386,18 @@ def read_return(path: Path) -> ParsedReturn:
 
 # Columns a return cannot do without: the rules and indicators read them.
 ESSENTIAL_PROJECT_COLUMNS = (
-    "uscc", "enterprise_name", "project_name", "project_code", "reform_type", "construction_nature",
-    "status", "start_month", "total_investment", "ytd_completed", "cumulative_completed",
-)  # fmt: skip
+    "uscc",
+    "enterprise_name",
+    "project_name",
+    "project_code",
+    "reform_type",
+    "construction_nature",
+    "status",
+    "start_month",
+    "total_investment",
+    "ytd_completed",
+    "cumulative_completed",
+)
 
 
 def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
@@ -390,49 +406,69 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
     if sheet is None:
         out.append(
             Finding(
-                "no_project_sheet", ERROR,
+                "no_project_sheet",
+                ERROR,
                 f"未找到“{schema.PROJECT_SHEET}”或其表头（前{HEADER_SCAN_ROWS}行内应有“统一社会信用代码”“项目名称”等栏目），"
                 "请使用市里下发的填报模板重新填报",
             )
-        )  # fmt: skip
+        )
         return out
     if not sheet.rows:
         out.append(
             Finding(
-                "no_rows", ERROR,
+                "no_rows",
+                ERROR,
                 f"{sheet.name}没有项目数据：请在表头下方逐行填写本单位的技改项目后重新报送",
                 sheet=sheet.name,
             )
-        )  # fmt: skip
+        )
     for fname in ESSENTIAL_PROJECT_COLUMNS:
         if fname not in sheet.columns:
             f = schema.PROJECT_FIELD[fname]
             out.append(
                 Finding(
-                    "missing_column", ERROR, f"{sheet.name}缺少“{f.header}”栏目，请按模板补齐该列后重新报送",
-                    sheet=sheet.name, field=fname, column=f.header,
+                    "missing_column",
+                    ERROR,
+                    f"{sheet.name}缺少“{f.header}”栏目，请按模板补齐该列后重新报送",
+                    sheet=sheet.name,
+                    field=fname,
+                    column=f.header,
                 )
-            )  # fmt: skip
-    for fname in ("equipment_investment", "annual_plan", "industry_code", "planned_completion", "above_scale"):
+            )
+    for fname in (
+        "equipment_investment",
+        "annual_plan",
+        "industry_code",
+        "planned_completion",
+        "above_scale",
+    ):
         if fname not in sheet.columns:
             f = schema.PROJECT_FIELD[fname]
             out.append(
                 Finding(
-                    "missing_optional_column", WARNING, f"{sheet.name}缺少“{f.header}”栏目，请在下次报送时按模板补齐",
-                    sheet=sheet.name, field=fname, column=f.header,
+                    "missing_optional_column",
+                    WARNING,
+                    f"{sheet.name}缺少“{f.header}”栏目，请在下次报送时按模板补齐",
+                    sheet=sheet.name,
+                    field=fname,
+                    column=f.header,
                 )
-            )  # fmt: skip
+            )
     for col in sheet.columns.values():
         if col.factor != 1.0:
             unit = "元" if col.factor < 1 else "亿元"
             out.append(
                 Finding(
-                    "unit_converted", WARNING,
+                    "unit_converted",
+                    WARNING,
                     f"“{col.header}”以{unit}填报，已按{'÷10000' if col.factor < 1 else '×10000'}折算为万元；"
                     "请核对折算结果，今后请按模板以万元填报",
-                    sheet=sheet.name, field=col.field, column=col.header, col_index=col.index,
+                    sheet=sheet.name,
+                    field=col.field,
+                    column=col.header,
+                    col_index=col.index,
                 )
-            )  # fmt: skip
+            )
     return out
 
 

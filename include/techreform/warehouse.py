@@ -43,7 +43,7 @@ class Submission(Base):
 
     __tablename__ = "submission"
     __table_args__ = (
-        UniqueConstraint("unit_code", "sha256", name="uq_submission_unit_content"),
+        UniqueConstraint("unit_code", "sha256", "file_name", name="uq_submission_unit_content"),
         Index("ix_submission_unit_period", "unit_code", "period"),
     )
 
@@ -155,7 +155,9 @@ class Recognition(Base):
 
 
 PROJECT_COLUMNS = tuple(
-    c.name for c in Project.__table__.columns if c.name not in ("id", "submission_id", "unit_code", "period", "row")
+    c.name
+    for c in Project.__table__.columns
+    if c.name not in ("id", "submission_id", "unit_code", "period", "row")
 )
 RECOGNITION_COLUMNS = tuple(
     c.name

@@ -50,7 +50,9 @@ class Workspace:
     def settings(self) -> dict:
         p = self.root / SETTINGS_FILE
         if not p.exists():
-            raise FileNotFoundError(f"{self.root} 不是 techreform 工作区（缺少 {SETTINGS_FILE}），请先运行 techreform init")
+            raise FileNotFoundError(
+                f"{self.root} 不是 techreform 工作区（缺少 {SETTINGS_FILE}），请先运行 techreform init"
+            )
         return json.loads(p.read_text(encoding="utf-8"))
 
     @property
@@ -67,7 +69,15 @@ class Workspace:
 
     def create(self, profile_id: str, database_url: str | None = None) -> None:
         profile = profiles.load(profile_id)
-        for d in (self.inbox, self.outbox, self.archive, self.quarantine, self.stats, self.targets, self.reports):
+        for d in (
+            self.inbox,
+            self.outbox,
+            self.archive,
+            self.quarantine,
+            self.stats,
+            self.targets,
+            self.reports,
+        ):
             d.mkdir(parents=True, exist_ok=True)
         for u in profile.units:
             (self.inbox / u.code).mkdir(exist_ok=True)

@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
 from techreform import profiles, sample
 from techreform import warehouse as wh
 from techreform.workspace import Workspace
+
 from tests.support import airflow_env
 from tests.support.databases import database
 
@@ -89,15 +89,25 @@ def test_intake_dag_end_to_end(intake_dag, city, backend, tmp_path, monkeypatch)
             assert {wh.ACCEPTED, wh.REJECTED} <= statuses
             # one return in force per unit and period
             for unit, period in {(x.unit_code, x.period) for x in subs if x.period}:
-                n = sum(1 for x in subs if (x.unit_code, x.period) == (unit, period) and x.status == wh.ACCEPTED)
+                n = sum(
+                    1 for x in subs if (x.unit_code, x.period) == (unit, period) and x.status == wh.ACCEPTED
+                )
                 assert n <= 1
         for period in ("2026Q1", "2026Q2"):
             with (ws.reports_for(period) / "submissions.csv").open(encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
             assert rows and {r["status"] for r in rows} <= {"accepted", "rejected", "superseded"}
             with (ws.reports_for(period) / "findings.csv").open(encoding="utf-8") as f:
-                assert next(csv.reader(f)) == ["unit_code", "file", "sheet", "row", "field", "rule_id", "severity",
-                                               "message"]  # fmt: skip
+                assert next(csv.reader(f)) == [
+                    "unit_code",
+                    "file",
+                    "sheet",
+                    "row",
+                    "field",
+                    "rule_id",
+                    "severity",
+                    "message",
+                ]
 
         # a rerun changes nothing: no new rows, no new receipts, the same CSVs
         before = _counts(engine)
@@ -118,8 +128,9 @@ def test_command_line_runs_intake_through_airflow(tmp_path):
     subprocess.run([*cli, "init", str(ws), "--profile", "luoyang-2021"], check=True, env=env)
     src = sample.generate_city  # one unit's files are enough here
     src(Workspace(ws), profiles.load("luoyang-2021"), year=2026, quarters=1, units=2, seed=3)
-    out = subprocess.run([*cli, "run", str(ws), "--period", "2026Q1", "--step", "all"],
-                         capture_output=True, text=True, env=env)  # fmt: skip
+    out = subprocess.run(
+        [*cli, "run", str(ws), "--period", "2026Q1", "--step", "all"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "受理" in out.stdout
     assert "尚未实现" in out.stdout  # later steps say so plainly

@@ -386,16 +386,26 @@ def test_same_file_name_overwritten_is_a_new_version(intake_ws):
     assert v1.archive_path != v2.archive_path and v1.receipt_path != v2.receipt_path
 
 
-def test_same_content_under_another_name_is_not_a_new_submission(intake_ws):
+def test_same_file_dropped_again_is_not_a_new_submission(intake_ws):
     rf = intake_ws.drop(NAME, rows(3))
     intake_ws.run()
     receipts = sorted((intake_ws.ws.outbox / UNIT).iterdir())
-    copy = intake_ws.drop_bytes(f"{UNIT}_2026Q1_再报.xlsx", rf.path.read_bytes())
+    again = intake_ws.drop_bytes(f"再次报送/{NAME}", rf.path.read_bytes())
     result = intake_ws.run()
     assert result.received == [] and result.receipts == []
     assert len(intake_ws.submissions()) == 1
     assert sorted((intake_ws.ws.outbox / UNIT).iterdir()) == receipts
-    assert copy.exists()  # left where it is
+    assert again.exists()  # left where it is
+
+
+def test_same_content_under_another_name_is_judged_again(intake_ws):
+    """The name carries the period: a county that renames a rejected file gets a new answer."""
+    rf = intake_ws.drop("技改项目季报.xlsx", rows(3))
+    intake_ws.run()
+    intake_ws.drop_bytes(NAME, rf.path.read_bytes())
+    intake_ws.run()
+    first, renamed = intake_ws.submissions()
+    assert first.status == wh.REJECTED and renamed.status == wh.ACCEPTED
 
 
 def test_same_content_in_another_units_folder_is_judged_there(intake_ws):

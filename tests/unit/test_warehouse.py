@@ -11,8 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
 from techreform import warehouse as wh
+
 from tests.support.databases import database
 
 
@@ -66,13 +66,33 @@ def test_downgrade_and_upgrade_round_trip(engine):
 def test_submission_keeps_findings_projects_and_recognitions(engine):
     with Session(engine) as s:
         sub = _submission(1)
-        sub.findings.append(wh.Finding(sheet="项目表", row=5, field="uscc", rule_id="uscc_checksum",
-                                       severity="warning", message="提示"))  # fmt: skip
-        sub.projects.append(wh.Project(unit_code="410302", period="2026Q1", row=4, uscc="9141030424BU4JR96F",
-                                       project_code="2025-410304-34-03-107856", total_investment=1234.5,
-                                       ytd_completed=10.0, phone="13800000000"))  # fmt: skip
-        sub.recognitions.append(wh.Recognition(unit_code="410302", period="2026Q1", row=2, category="智能工厂",
-                                               level="省级", year=2026))  # fmt: skip
+        sub.findings.append(
+            wh.Finding(
+                sheet="项目表",
+                row=5,
+                field="uscc",
+                rule_id="uscc_checksum",
+                severity="warning",
+                message="提示",
+            )
+        )
+        sub.projects.append(
+            wh.Project(
+                unit_code="410302",
+                period="2026Q1",
+                row=4,
+                uscc="9141030424BU4JR96F",
+                project_code="2025-410304-34-03-107856",
+                total_investment=1234.5,
+                ytd_completed=10.0,
+                phone="13800000000",
+            )
+        )
+        sub.recognitions.append(
+            wh.Recognition(
+                unit_code="410302", period="2026Q1", row=2, category="智能工厂", level="省级", year=2026
+            )
+        )
         s.add(sub)
         s.commit()
     with Session(engine) as s:
@@ -83,11 +103,11 @@ def test_submission_keeps_findings_projects_and_recognitions(engine):
         assert got.recognitions[0].category == "智能工厂"
 
 
-def test_same_content_from_one_unit_is_stored_once(engine):
+def test_same_file_from_one_unit_is_stored_once(engine):
     with Session(engine) as s:
         s.add(_submission(1))
         s.commit()
-        s.add(_submission(2, sha256=f"{1:064d}"))
+        s.add(_submission(2, sha256=f"{1:064d}", file_name="410302_2026Q1_v1.xlsx"))
         with pytest.raises(IntegrityError):
             s.commit()
 

@@ -2,7 +2,6 @@
 
 from alembic import context
 from sqlalchemy import create_engine
-
 from techreform.warehouse import Base
 
 config = context.config
@@ -24,8 +23,9 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

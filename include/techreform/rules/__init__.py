@@ -123,8 +123,14 @@ def row_condition(text: str):
         raise ValueError(f"row condition not understood: {text!r} (write: column op value)")
     column, op, raw = m.groups()
     value: Any = raw[1:-1] if raw[:1] in "\"'" and raw[-1:] == raw[:1] else float(raw)
-    ops = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt,
-           "<": operator.lt}  # fmt: skip
+    ops = {
+        ">=": operator.ge,
+        "<=": operator.le,
+        "==": operator.eq,
+        "!=": operator.ne,
+        ">": operator.gt,
+        "<": operator.lt,
+    }
     return ops[op](Column(name=column), value)
 
 
@@ -174,7 +180,9 @@ class Validator:
             meta = r.expectation_config.meta
             rule = self._rule_by_key[(sheet, meta["rule_id"], meta["field"])]
             if r.exception_info and r.exception_info.get("raised_exception"):
-                raise RuntimeError(f"rule {rule.id} could not run: {r.exception_info.get('exception_message')}")
+                raise RuntimeError(
+                    f"rule {rule.id} could not run: {r.exception_info.get('exception_message')}"
+                )
             for item in r.result.get("unexpected_index_list") or []:
                 out.append((rule, int(item[ROW_ID])))
         return out
@@ -210,7 +218,11 @@ def _shown(rule: Rule, name: str, row: dict[str, Any]) -> str:
     value = row.get(name)
     if f is not None and f.kind == "month" and value is not None and not pd.isna(value):
         return month_text(int(value))
-    if (f is None or f.kind in ("amount", "pct", "int")) and isinstance(value, int | float) and not pd.isna(value):
+    if (
+        (f is None or f.kind in ("amount", "pct", "int"))
+        and isinstance(value, int | float)
+        and not pd.isna(value)
+    ):
         return f"{value:,.2f}".rstrip("0").rstrip(".") if f and f.kind == "amount" else f"{value:g}"
     return _display(row.get(f"{name}__raw", value))
 
@@ -233,8 +245,9 @@ def _display(value: Any) -> str:
     return str(value).strip()
 
 
-def make_finding(rule: Rule, row: dict[str, Any], sheet_name: str, headers: dict[str, str],
-                 col_index: int | None) -> Finding:  # fmt: skip
+def make_finding(
+    rule: Rule, row: dict[str, Any], sheet_name: str, headers: dict[str, str], col_index: int | None
+) -> Finding:
     return Finding(
         rule_id=rule.id,
         severity=rule.severity,
