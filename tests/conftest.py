@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 import xlwt
 from stdnum.cn import uscc as stdnum_uscc
+
 from techreform import profiles, schema
 from techreform.periods import Period
 
@@ -387,6 +388,7 @@ class IntakeWorkspace:
         """Every submission with its findings and projects loaded, oldest first."""
         from sqlalchemy import select
         from sqlalchemy.orm import Session, selectinload
+
         from techreform import warehouse as wh
 
         with Session(self.engine) as s:
@@ -452,6 +454,7 @@ def validate(engine, validator, files: Sequence[tuple[Path, str, Period]]) -> li
     parser's file-level findings followed by the rules' findings.
     """
     from sqlalchemy.orm import Session
+
     from techreform import intake
     from techreform import warehouse as wh
     from techreform.returns import read_return
@@ -462,5 +465,6 @@ def validate(engine, validator, files: Sequence[tuple[Path, str, Period]]) -> li
         sub = wh.Submission(id=10_000 + i, unit_code=unit, file_name=Path(path).name)
         pending.append(intake.Pending(sub, parsed=parsed, period=period, findings=list(parsed.findings)))
     with Session(engine) as session:
-        intake._validate_round(session, pending, validator)
+        intake._run_rules(pending, validator, "row")
+        intake._run_rules(pending, validator, "history", session)
     return pending

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from techreform import reports, schema
 from techreform import warehouse as wh
@@ -357,33 +357,36 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.D
     return frame
 
 
-def _validate_round(session: Session, round_: list[Pending], validator: Any) -> None:
-    """Row rules for every file of a round in one GX run per sheet; findings go to each file."""
+def _run_rules(files: list[Pending], validator: Any, stage: str, session: Session | None = None) -> None:
+    """One GX run per sheet over the rows of many files; findings go back to each file.
+
+    Stage "row" holds the rules that look at a return alone: they run once for a whole batch.
+    Stage "history" compares with the unit's earlier returns in force, so it runs round by round
+    (``session`` gives those returns), after the earlier files of the same unit were decided.
+    """
     proj_rows: list[dict[str, Any]] = []
     rec_rows: list[dict[str, Any]] = []
     where: dict[int, tuple[Pending, dict[str, Any]]] = {}
-    for p in round_:
+    for p in files:
         if not p.can_validate_rows:
             continue
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
-        prev = _previous_projects(
-            session, _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True)
-        )
+        prev: dict[str, wh.Project] = {}
+        if stage == "history":
+            earlier = _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True)
+            prev = _previous_projects(session, earlier)
+            if not prev:
+                continue
         for row in p.parsed.projects.rows:
-            rid = len(where)
-            earlier = _lookup(prev, row)
-            prev_ytd = earlier.ytd_completed if earlier is not None else None
-            proj_rows.append(
-                {
-                    **row,
-                    "_rid": rid,
-                    "_file": p.sub.id,
-                    "_period_end": p.period.end_month,
-                    "prev_ytd": prev_ytd,
-                }
-            )
-            where[rid] = (p, proj_rows[-1])
-        if p.parsed.recognitions is not None:
+            extra: dict[str, Any] = {"_rid": len(where), "_file": p.sub.id, "_period_end": p.period.end_month}
+            if stage == "history":
+                earlier_row = _lookup(prev, row)
+                if earlier_row is None or earlier_row.ytd_completed is None:
+                    continue
+                extra["prev_ytd"] = earlier_row.ytd_completed
+            proj_rows.append({**row, **extra})
+            where[extra["_rid"]] = (p, proj_rows[-1])
+        if stage == "row" and p.parsed.recognitions is not None:
             for row in p.parsed.recognitions.rows:
                 rid = len(where)
                 rec_rows.append({**row, "_rid": rid, "_file": p.sub.id})
@@ -396,7 +399,7 @@ def _validate_round(session: Session, round_: list[Pending], validator: Any) -> 
     ):
         if not rows:
             continue
-        for rule, rid in validator.failures(sheet_kind, _frame(rows, fields)):
+        for rule, rid in validator.failures(sheet_kind, _frame(rows, fields), stage):
             p, row = where[rid]
             sheet = p.parsed.projects if sheet_kind == schema.PROJECT_SHEET else p.parsed.recognitions
             headers = {name: col.header for name, col in sheet.columns.items()}
@@ -459,25 +462,27 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
     sub.summary = _summary(p, status)
     sub.status = status
     sub.processed_at = dt.datetime.now().replace(microsecond=0)
-    for f in p.findings:
-        sub.findings.append(wh.Finding(**f.as_dict()))
+    session.flush()
+    # Core bulk inserts: a return's rows go in as one executemany, in the decision's transaction.
+    if p.findings:
+        session.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
     if status == wh.ACCEPTED and p.parsed is not None:
+        common = {"submission_id": sub.id, "unit_code": sub.unit_code, "period": sub.period}
+        projects = []
         for row in p.parsed.projects.rows:
             values = {k: row.get(k) for k in wh.PROJECT_COLUMNS}
             for m in ("start_month", "planned_completion"):
                 values[m] = month_text(int(row[m])) if row.get(m) is not None else None
-            sub.projects.append(
-                wh.Project(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values)
-            )
-        sub.projects_count = len(p.parsed.projects.rows)
-        if p.parsed.recognitions is not None:
-            for row in p.parsed.recognitions.rows:
-                values = {k: row.get(k) for k in wh.RECOGNITION_COLUMNS}
-                sub.recognitions.append(
-                    wh.Recognition(unit_code=sub.unit_code, period=sub.period, row=row["_row"], **values)
-                )
-            sub.recognitions_count = len(p.parsed.recognitions.rows)
-        session.flush()
+            projects.append({**common, "row": row["_row"], **values})
+        session.execute(insert(wh.Project), projects)
+        sub.projects_count = len(projects)
+        if p.parsed.recognitions is not None and p.parsed.recognitions.rows:
+            recognitions = [
+                {**common, "row": row["_row"], **{k: row.get(k) for k in wh.RECOGNITION_COLUMNS}}
+                for row in p.parsed.recognitions.rows
+            ]
+            session.execute(insert(wh.Recognition), recognitions)
+            sub.recognitions_count = len(recognitions)
         wh.settle_in_force(session, sub.unit_code, sub.period)
     else:
         target = ws.quarantine / sub.unit_code / Path(sub.archive_path).name
@@ -492,12 +497,12 @@ class _LazyValidator:
     def __init__(self, profile: Profile, validator: Any = None) -> None:
         self.profile, self._v = profile, validator
 
-    def failures(self, sheet: str, frame: pd.DataFrame):
+    def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row"):
         if self._v is None:
             from techreform.rules import Validator
 
             self._v = Validator(self.profile)
-        return self._v.failures(sheet, frame)
+        return self._v.failures(sheet, frame, stage)
 
 
 def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any = None) -> list[int]:
@@ -513,8 +518,9 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
         pending = [Pending(s) for s in subs]
         for p in pending:
             _file_checks(p, profile, ws)
+        _run_rules(pending, lazy, "row")
         for round_ in _rounds(pending):
-            _validate_round(session, round_, lazy)
+            _run_rules(round_, lazy, "history", session)
             for p in round_:
                 p.findings.extend(_vanished(session, p))
                 try:
@@ -538,9 +544,10 @@ def publish(
 
     written: list[Path] = []
     periods: set[str] = {str(run_period)} if run_period else set()
-    with workspace_lock(ws), Session(engine) as session:
+    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
         subs = session.scalars(
             select(wh.Submission)
+            .options(selectinload(wh.Submission.findings))
             .where(wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None))
             .order_by(wh.Submission.received_at, wh.Submission.id)
         ).all()
@@ -572,9 +579,11 @@ def publish(
                 source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
             )
             sub.receipt_path = str(path.relative_to(ws.root))
-            session.commit()
             written.append(path)
             periods.add(sub.report_period)
+            if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
+                session.commit()
+        session.commit()
         for period in sorted(periods):
             reports.write_intake_csvs(session, ws.reports_for(period), period)
     return written

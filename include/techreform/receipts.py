@@ -120,7 +120,10 @@ def write_receipt(
     wb = Workbook(write_only=True)
     names = _SheetNames()
     names.take(RECEIPT_SHEET)
-    copies = [(sheet, names.take(sheet.name)) for sheet in sheets or ()]
+    by_cell = _findings_by_cell(ordered)
+    # Only sheets with something to fix are copied back: a clean sheet tells the county nothing new,
+    # and copying it is most of the cost of a receipt.
+    copies = [(sheet, names.take(sheet.name)) for sheet in sheets or () if by_cell.get(sheet.name)]
     copy_name = {sheet.name: name for sheet, name in copies}
 
     _write_receipt_sheet(
@@ -137,7 +140,6 @@ def write_receipt(
         copy_name=copy_name,
         source_read=sheets is not None,
     )
-    by_cell = _findings_by_cell(ordered)
     for sheet, name in copies:
         _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}))
 

@@ -15,6 +15,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,10 @@ class ParsedReturn:
 
 def clean_text(value: Any) -> str | None:
     """A cell as text: full-width folded (NFKC), surrounding and zero-width spaces dropped."""
-    if value is None:
+    if value is None or value == "":
         return None
+    if type(value) is str and value.isascii():  # the common case, without the Unicode machinery
+        return value.strip() or None
     if isinstance(value, float):
         if math.isnan(value):
             return None
@@ -114,6 +117,7 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 _ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
 
 
+@cache
 def match_header(text: str, kind: str) -> str | None:
     """The field a header names: exact alias first, else the longest alias it contains."""
     key = _header_key(text)
@@ -226,12 +230,11 @@ def _is_total_label(text: str) -> bool:
     return len(t) <= 8 and bool(_TOTAL_RE.search(t))
 
 
-def _is_numbering_row(values: list[Any]) -> bool:
-    """The 甲/乙/1/2/3… line many statistics forms carry under the header."""
-    filled = [clean_text(v) for v in values if clean_text(v) is not None]
+def _is_numbering_row(filled: list[str]) -> bool:
+    """The 甲/乙/1/2/3… line many statistics forms carry under the header (its non-empty cells)."""
     if len(filled) < 4:
         return False
-    nums = [int(float(v)) for v in filled if _NUMBER_RE.match(v)]
+    nums = [int(v) for v in (re.sub(r"\.0$", "", v) for v in filled) if re.fullmatch(r"\d{1,3}", v)]
     tokens = [v for v in filled if v in _NUMBERING_TOKENS]
     if len(nums) + len(tokens) != len(filled):
         return False
@@ -261,7 +264,9 @@ def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
     """A cell converted to its field's type: (value, ok)."""
     if f.kind in ("amount", "pct"):
         n, ok = parse_number(raw)
-        return (n * factor if n is not None and f.kind == "amount" else n), ok
+        if n is not None and f.kind == "amount" and factor != 1.0:
+            n = round(n * factor, 6)  # 8128000 元 is 812.8 万元, not 812.8000000000001
+        return n, ok
     if f.kind == "int":
         n, ok = parse_number(raw)
         if n is not None and not float(n).is_integer():
@@ -292,30 +297,34 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
         factor = _unit_factor(text) if fields[fname].kind == "amount" else 1.0
         sheet.columns[fname] = Column(fname, text, first_col + c + 1, factor)
     key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
+    label_fields = ("seq", "uscc", "enterprise_name", "project_name")
+    label_cols = [c for c, (fname, _) in found.items() if fname in label_fields]
+    key_cols = [c for c, (fname, _) in found.items() if fname in key_fields]
     for r in range(hr + 1, len(grid)):
         values = grid[r]
-        cells = {fname: values[c] if c < len(values) else None for c, (fname, _) in found.items()}
-        filled = [clean_text(v) for v in values if clean_text(v) is not None]
+        texts = [clean_text(v) for v in values]  # each cell cleaned once: this loop is the hot path
+        filled = [t for t in texts if t is not None]
         if not filled:
             continue
         if _is_total_label(filled[0]) or any(
-            _is_total_label(clean_text(cells.get(k)) or "")
-            for k in ("seq", "uscc", "enterprise_name", "project_name")
+            texts[c] and _is_total_label(texts[c]) for c in label_cols if c < len(texts)
         ):
             continue
         if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
             continue
-        if _is_numbering_row(values):
+        if _is_numbering_row(filled):
             continue
-        if not any(clean_text(cells.get(k)) for k in key_fields if k in cells):
+        if not any(c < len(texts) and texts[c] for c in key_cols):
             continue
         row: dict[str, Any] = {"_row": first_row + r + 1}
-        for fname, raw in cells.items():
-            value, ok = _convert(fields[fname], raw, sheet.columns[fname].factor)
+        for c, (fname, _) in found.items():
+            raw = values[c] if c < len(values) else None
+            blank = c >= len(texts) or texts[c] is None
+            value, ok = (None, True) if blank else _convert(fields[fname], raw, sheet.columns[fname].factor)
             row[fname] = value
-            row[f"{fname}__raw"] = None if raw in (None, "") else raw
+            row[f"{fname}__raw"] = None if blank else raw
             if not ok:
-                row[f"{fname}__invalid"] = clean_text(raw)
+                row[f"{fname}__invalid"] = texts[c]
         sheet.rows.append(row)
     return sheet
 

@@ -183,7 +183,16 @@ _LEVELS_OF = {  # categories whose level is fixed by what they are
     "制造业创新中心": ("国家级", "省级"),
     "首台套": ("国家级", "省级"),
 }
-_PROVINCE_ABBR = {"41": "豫", "11": "京", "32": "苏", "37": "鲁", "42": "鄂", "61": "陕", "62": "甘"}
+# province (first two digits of GB/T 2260) → (short name in document numbers, name companies carry)
+_PROVINCES = {
+    "41": ("豫", "河南"),
+    "11": ("京", "北京"),
+    "32": ("苏", "江苏"),
+    "37": ("鲁", "山东"),
+    "42": ("鄂", "湖北"),
+    "61": ("陕", "陕西"),
+    "62": ("甘", "甘肃"),
+}
 
 _BAD_TYPES = ("数字化转型", "设备更新", "智能化", "节能改造")
 _BAD_STATUS = ("在建", "建设中")
@@ -263,7 +272,6 @@ class Project:
     effects: tuple[float | None, float | None, float | None] = (None, None, None)
     produces: bool = False  # 投产 rather than 竣工 once completed
     claims_stats: bool = False  # the county says 是否入统 = 是 even when statistics lack it
-    in_library: bool = True  # False for statistics-only projects
     also_reported_by: str | None = None  # a second unit that reports it too (duplicate_report)
     dup_from_q: int = 1
     vanish_q: int | None = None  # left out of the return in that quarter only
@@ -323,7 +331,6 @@ class _City:
     library: dict[str, list[Project]] = field(default_factory=dict)
     stats_only: list[Project] = field(default_factory=list)
     recognitions: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)  # unit → (from_q, row)
-    weights: dict[str, float] = field(default_factory=dict)
     next_pid: int = 0
 
     @property
@@ -352,9 +359,11 @@ def _enterprise(city: _City, unit: Unit) -> Enterprise:
     rng = city.rng
     industry = rng.choices(_INDUSTRY_CODES, _INDUSTRY_WEIGHTS)[0]
     trade = rng.choice(_INDUSTRY[industry][0])
-    while True:  # a brand the city has not used, so that names never collide
+    for attempt in range(10**6):  # a brand the city has not used, so that names never collide
         brand = rng.choice(_BRAND_A) + rng.choice(_BRAND_B)
-        if brand[0] != brand[1] and brand not in city.brands:
+        if attempt > 40:  # two-character brands run out in a big province: take three
+            brand = rng.choice(_BRAND_A) + brand
+        if len(set(brand)) == len(brand) and brand not in city.brands:
             city.brands.add(brand)
             break
     suffix = rng.choices([s for s, _ in _SUFFIXES], [w for _, w in _SUFFIXES])[0]
@@ -486,7 +495,6 @@ def _new_project(city: _City, unit: Unit, ent: Enterprise, used_names: set[str],
         ),
         produces=rng.random() < 0.5,
         claims_stats=rng.random() < 0.4,
-        in_library=library,
     )
 
 
@@ -501,7 +509,6 @@ def _build_library(city: _City, projects_per_unit: tuple[int, int]) -> None:
             for _ in range(min(rng.choices((1, 2, 3), (70, 22, 8))[0], n - len(projects))):
                 projects.append(_new_project(city, unit, ent, used, library=True))
         city.library[unit.code] = projects
-        city.weights[unit.code] = sum(p.total for p in projects) or 1
 
 
 def _plant_duplicate(city: _City, silent: dict[int, str | None]) -> None:
@@ -526,7 +533,7 @@ def _plant_duplicate(city: _City, silent: dict[int, str | None]) -> None:
 
 def _plant_recognitions(city: _City) -> None:
     rng, year = city.rng, city.year
-    abbr = _PROVINCE_ABBR.get(city.profile.jurisdiction.code[:2], "省")
+    abbr = _PROVINCES.get(city.profile.jurisdiction.code[:2], ("省", ""))[0]
     city_abbr = city.prefix[:1]
     cats, cat_w = list(_RECOG_WEIGHTS), list(_RECOG_WEIGHTS.values())
     for unit in city.units:
@@ -561,8 +568,9 @@ def _stats_enterprise_name(ent: Enterprise, prefix: str, rng: random.Random) -> 
         return f"{ent.brand}{ent.trade}（{prefix}）{ent.suffix}"
     if style == "city":
         return f"{prefix}市{ent.brand}{ent.trade}{ent.suffix}"
-    if style == "province":
-        return f"河南{ent.brand}{ent.trade}{ent.suffix}" if ent.suffix != "集团有限公司" else ent.name
+    province = _PROVINCES.get(ent.uscc[2:4], ("", ""))[1]
+    if style == "province" and province and province != prefix:
+        return f"{province}{ent.brand}{ent.trade}{ent.suffix}"
     if style == "suffix":
         other = "有限责任公司" if ent.suffix == "有限公司" else "有限公司"
         return f"{prefix}{ent.brand}{ent.trade}{other}"
@@ -621,8 +629,10 @@ def _add_stats_only(city: _City) -> None:
             ent = _enterprise(city, unit)
             p = _new_project(city, unit, ent, set(), library=False)
             if p.total < 5000:  # statistics only carry projects of 500万 and above
-                p.total, p.equipment = p.total * 4, p.equipment * 4
-                p.prior, p.annual = p.prior * 4, p.annual * 4
+                k = math.ceil(5000 / p.total) + 1
+                p.total, p.equipment, p.prior, p.annual = (
+                    k * x for x in (p.total, p.equipment, p.prior, p.annual)
+                )
             started = next((q for q in range(1, 5) if p.ytd(q) > 0), None)
             if started is None:
                 continue
@@ -659,7 +669,6 @@ def _row(p: Project, q: int) -> dict:
     planned = status == "计划"
     return {
         "_pid": p.pid,
-        "_prior": p.prior,
         "uscc": p.ent.uscc,
         "enterprise_name": p.ent.name,
         "above_scale": "是" if p.ent.above_scale else "否",
@@ -1216,12 +1225,14 @@ def _plan_quarter(
     prev_force: dict[str, list[dict]],
     mistakes: bool,
 ) -> list[_Submission]:
-    """The submissions of quarter q: clean returns, rejected first versions and their fixes."""
+    """The submissions of quarter q: clean returns, rejected first versions and their fixes.
+
+    About a third of the units make mistakes; one clean unit sends an accepted return with an
+    unexplained warning and then a second version that explains it (the first is superseded).
+    """
     rng = city.rng
-    period = Period(city.year, q)
     active = [u for u in city.units if u.code != silent]
-    n_err = round(len(active) / 3) if mistakes else 0
-    err_units = {u.code for u in rng.sample(active, n_err)}
+    err_units = {u.code for u in rng.sample(active, round(len(active) / 3) if mistakes else 0)}
     clean = [u for u in active if u.code not in err_units]
     superseded = rng.choice(clean).code if mistakes and len(clean) >= 2 else None
     subs = []
@@ -1232,47 +1243,54 @@ def _plan_quarter(
         if mistakes and (unit.code == superseded or rng.random() < 0.25):
             w = _plant_warning(base, rng, used, explained=unit.code != superseded and rng.random() < 0.4)
             warnings += [w] if w else []
-        vanished = [p for p in city.library[unit.code] if p.vanish_q == q]
         warnings += [
             {"rule": "project_vanished", "index": None, "field": None, "project_code": p.code}
-            for p in vanished
+            for p in city.library[unit.code]
+            if p.vanish_q == q
         ]
         versions = [_Version(unit, q, 1, base, [], warnings)]
         if unit.code in err_units:
             ctx = _Ctx(
-                period.end_month,
+                Period(city.year, q).end_month,
                 city.profile.project_code_required_from,
                 {r["_pid"]: r["ytd_completed"] for r in prev_force.get(unit.code, [])},
                 city.profile.reform_types,
                 rng,
             )
-            take = _take_kinds(
-                kinds, rng.choices((1, 2, 3), (50, 35, 15))[0], bool(prev_force.get(unit.code))
-            )
-            v1 = _copy_rows(base)
-            errors = _plant_errors(v1, take, ctx, set(used))
-            for k in take:  # a kind that found no row here comes first for the next file
-                if not any(e["rule"] == k for e in errors):
-                    kinds.remove(k)
-                    kinds.insert(0, k)
-            if errors:
-                versions = [
-                    _Version(
-                        unit, q, 1, v1, errors, warnings, "rejected", incidental=_broken_keys(v1, base, ctx)
-                    ),
-                    _Version(unit, q, 2, base, [], warnings),
-                ]
+            versions = _with_errors(versions[0], kinds, ctx, used)
         elif unit.code == superseded and warnings and warnings[0]["index"] is not None:
-            fixed = _copy_rows(base)
-            w = dict(warnings[0], explained=True)
-            fixed[w["index"]]["note"] = rng.choice(_WARNING_NOTES)
-            versions = [
-                _Version(unit, q, 1, base, [], warnings, expected="superseded"),
-                _Version(unit, q, 2, fixed, [], [w, *warnings[1:]]),
-            ]
+            versions = _with_explanation(versions[0], rng)
         recs = [r for from_q, r in city.recognitions[unit.code] if from_q <= q]
         subs.append(_Submission(unit, q, versions, recognitions=recs))
     return subs
+
+
+def _with_errors(clean: _Version, kinds: list[str], ctx: _Ctx, used: set[int]) -> list[_Version]:
+    """A first version with the next mistakes of the rotation, then the clean one as v2."""
+    n = ctx.rng.choices((1, 2, 3), (50, 35, 15))[0]
+    take = _take_kinds(kinds, n, has_prev=bool(ctx.prev_ytd))
+    rows = _copy_rows(clean.rows)
+    errors = _plant_errors(rows, take, ctx, set(used))
+    for k in take:  # a kind that found no row here comes first for the next file
+        if not any(e["rule"] == k for e in errors):
+            kinds.remove(k)
+            kinds.insert(0, k)
+    if not errors:
+        return [clean]
+    v1 = replace(clean, rows=rows, errors=errors, expected="rejected")
+    v1.incidental = _broken_keys(rows, clean.rows, ctx)
+    return [v1, replace(clean, version=2)]
+
+
+def _with_explanation(first: _Version, rng: random.Random) -> list[_Version]:
+    """The accepted first version is replaced by one that explains its warning in 备注."""
+    w = dict(first.warnings[0], explained=True)
+    rows = _copy_rows(first.rows)
+    rows[w["index"]]["note"] = rng.choice(_WARNING_NOTES)
+    return [
+        replace(first, expected="superseded"),
+        replace(first, version=2, rows=rows, warnings=[w, *first.warnings[1:]]),
+    ]
 
 
 def _project_key(row: dict):
@@ -1578,9 +1596,14 @@ def generate_city(
 
     Returns a summary: ``returns`` (files written), ``with_errors`` (files a correct product
     rejects), ``units``, ``periods``, ``expected`` ({file name: accepted|rejected|superseded}),
-    ``files`` (per file: unit, period, path, received_at, on_time, habits, errors and warnings
-    with their Excel rows), ``timely`` ({period: {unit: bool}}), ``silent`` ({period: unit}) and
-    ``reconciliation`` ({period: {"library": [...], "stats": [...]}}, the planted categories).
+    ``files`` (per file, in arrival order: unit, period, version, path, received_at, on_time,
+    format, habits, ``errors`` and ``warnings`` as {rule, row, field, sheet}, rule ids as in
+    ``rules/return_rules.yaml``; file-level ones have no row; ``incidental``: project_vanished
+    warnings a product that recognises projects only by code may add to a rejected file whose
+    mistake changed a code), ``timely`` ({period: {unit: earliest accepted return on time}}),
+    ``silent`` ({period: unit}), ``mistakes`` (count per rule), ``stats_rows`` and
+    ``reconciliation`` ({period: {"library": [...], "stats": [...]}}, the planted §4 categories;
+    a stats row matched to the library says ``matched`` and the library's category).
     """
     if not 1 <= quarters <= 4:
         raise ValueError("quarters 应在 1…4 之间")

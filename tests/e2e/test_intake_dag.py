@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
 from techreform import profiles, sample
 from techreform import warehouse as wh
 from techreform.workspace import Workspace
-
 from tests.support import airflow_env
 from tests.support.databases import database
 

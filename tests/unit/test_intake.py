@@ -12,11 +12,11 @@ import shutil
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+
 from techreform import warehouse as wh
 from techreform.findings import ERROR, WARNING
 from techreform.periods import Period
 from techreform.returns import period_of
-
 from tests.conftest import (
     OTHER_UNIT,
     OTHER_UNIT_NAME,

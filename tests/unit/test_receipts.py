@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlwt
+
 from techreform.findings import ERROR, WARNING, Finding
 from techreform.receipts import (
     ERROR_FILL_COLOR,
@@ -196,7 +197,8 @@ def test_rejected_receipt_front_sheet(tmp_path):
     assert out.name == "回执_410302_2026Q3_技改项目季报_20261003T1007.xlsx"
     assert not list(out.parent.glob(".*.part"))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [RECEIPT_SHEET, "项目表", "认定表"]  # _meta is not copied
+    # _meta is not copied, nor 认定表: only sheets with something to fix come back to the county
+    assert wb.sheetnames == [RECEIPT_SHEET, "项目表"]
     ws = wb[RECEIPT_SHEET]
     assert ws["A1"].value == "技术改造项目季报回执"
     facts = _facts(ws)
@@ -240,7 +242,8 @@ def test_copied_sheet_marks_cells_and_keeps_values(tmp_path):
     src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
     wb = openpyxl.load_workbook(_write(tmp_path, src))
     orig = openpyxl.load_workbook(src)
-    for name in ("项目表", "认定表"):
+    assert "认定表" not in wb.sheetnames  # nothing to fix there
+    for name in ("项目表",):
         o, c = orig[name], wb[name]
         assert (c.max_row, c.max_column) == (o.max_row, o.max_column)
         for row in o.iter_rows():
@@ -266,8 +269,6 @@ def test_copied_sheet_marks_cells_and_keeps_values(tmp_path):
         for cell in row:
             if cell.coordinate not in flagged:
                 assert _fill(cell) is None and cell.comment is None, cell.coordinate
-    rec = wb["认定表"]
-    assert all(cell.comment is None and _fill(cell) is None for row in rec.iter_rows() for cell in row)
 
 
 def test_xls_source_offset_and_dates(tmp_path):
@@ -337,7 +338,8 @@ def test_sheet_names_truncated_and_unique(tmp_path):
     wb.create_sheet(long)["B2"] = "x"
     wb.save(src)
     finding = Finding("r", ERROR, "错", sheet=long, row=2, col_index=2)
-    out = openpyxl.load_workbook(_write(tmp_path, src, findings=[finding]))
+    on_own = Finding("r", WARNING, "提示", sheet="回执", row=1, col_index=1)
+    out = openpyxl.load_workbook(_write(tmp_path, src, findings=[finding, on_own]))
     assert (
         out.sheetnames[0] == RECEIPT_SHEET
         and out.sheetnames[1].startswith("回执")

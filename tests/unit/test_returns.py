@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from techreform import schema
 from techreform.findings import ERROR, WARNING
 from techreform.periods import month_index
 from techreform.returns import match_header, parse_month, read_return
-
 from tests.conftest import (
     AMOUNT_FIELDS,
     PERIOD,
@@ -21,6 +21,7 @@ from tests.conftest import (
     UNIT,
     USCCS,
     base_row,
+    make_uscc,
     meta_for,
     project_code,
     rows,
@@ -575,3 +576,18 @@ def test_xlsx_content_with_xls_name_is_read(tmp_path):
     renamed.write_bytes(rf.path.read_bytes())
     parsed = read_return(renamed)
     assert [r["_row"] for r in parsed.projects.rows] == [2, 3, 4]
+
+
+def test_credit_code_that_looks_like_a_float_exponent(tmp_path):
+    """'…0261E5325…' parses as a huge float: it must stay a credit code and crash nothing."""
+    code = make_uscc("9141030261E532523")
+    rf = write_return(tmp_path / "410304_2026Q1.xlsx", [base_row(0, uscc=code), base_row(1)])
+    parsed = read_return(rf.path)
+    assert [r["uscc"] for r in parsed.projects.rows][0] == code
+
+
+def test_amounts_in_yuan_are_exact_in_wanyuan(tmp_path):
+    # written as 8128000 元: 8128000 × 1e-4 would be 812.8000000000001 without rounding
+    rf = write_return(tmp_path / "410304_2026Q1.xlsx", [base_row(0, ytd_completed=812.8)], amount_unit="元")
+    parsed = read_return(rf.path)
+    assert parsed.projects.rows[0]["ytd_completed"] == 812.8

@@ -11,11 +11,11 @@ import shutil
 
 import pytest
 from sqlalchemy.orm import Session
+
 from techreform import warehouse as wh
 from techreform.findings import ERROR, WARNING
 from techreform.periods import Period
 from techreform.rules import load_rules
-
 from tests.conftest import (
     OTHER_UNIT,
     PERIOD,

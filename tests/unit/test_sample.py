@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+
 from techreform import codes, profiles, schema
 from techreform.periods import Period, month_index, period_from_name
 from techreform.sample import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
@@ -223,6 +224,8 @@ def test_statistics_and_targets_have_exactly_the_contract_columns(city):
         assert len(projects) - 1 == summary["stats_rows"][period]
         assert sorted(r[0] for r in totals[1:]) == sorted(summary["units"])
         assert all(r[5] in ("新建", "扩建", "改建和技术改造") for r in projects[1:])
+        ids = [r[0] for r in projects[1:]]
+        assert len(ids) == len(set(ids))
     targets = _sheet(ws.targets / "2026.xlsx")
     assert targets[0] == ["单位代码", "指标", "年度目标"]
     keys = {(r[0], r[1]) for r in targets[1:]}

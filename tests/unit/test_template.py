@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
+
 from techreform import profiles, schema
 from techreform.periods import Period, period_from_name
 from techreform.template import DATA_ROWS, LISTS_SHEET, template_file_name, write_template

@@ -11,8 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from techreform import warehouse as wh
 
+from techreform import warehouse as wh
 from tests.support.databases import database
 
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 from sqlalchemy import create_engine
+
 from techreform.warehouse import Base
 
 config = context.config

@@ -35,6 +35,7 @@ class Rule:
     kwargs: dict[str, Any]
     message: str
     other: str | None = None
+    stage: str = "row"  # "history": compares with earlier returns, run after those are decided
 
 
 def _fill(value: Any, params: dict[str, Any]) -> Any:
@@ -83,6 +84,7 @@ def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
                         kwargs=_fill(spec["kwargs"], p),
                         message=message,
                         other=spec.get("other"),
+                        stage=spec.get("stage", "row"),
                     )
                 )
     return rules
@@ -151,27 +153,32 @@ class Validator:
         for sheet in (schema.PROJECT_SHEET, schema.RECOGNITION_SHEET):
             asset = source.add_dataframe_asset(f"{sheet}")
             batch = asset.add_batch_definition_whole_dataframe(f"{sheet}-batch")
-            suite = self.context.suites.add(gx.ExpectationSuite(name=f"{profile.id}-{sheet}"))
-            for rule in self.rules:
-                if rule.sheet != sheet:
-                    continue
-                kwargs = dict(rule.kwargs)
-                if isinstance(kwargs.get("row_condition"), str):
-                    kwargs["row_condition"] = row_condition(kwargs["row_condition"])
-                if rule.expectation == "expect_column_values_to_be_valid_project_code":
-                    kwargs["extra_divisions"] = extra
-                meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}
-                suite.add_expectation(_expectation_class(rule.expectation)(**kwargs, meta=meta))
-            self.definitions[sheet] = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{profile.id}-{sheet}-validation", data=batch, suite=suite)
-            )
+            for stage in sorted({r.stage for r in self.rules if r.sheet == sheet}):
+                name = f"{profile.id}-{sheet}-{stage}"
+                suite = self.context.suites.add(gx.ExpectationSuite(name=name))
+                for rule in self.rules:
+                    if rule.sheet == sheet and rule.stage == stage:
+                        suite.add_expectation(self._expectation(rule, extra))
+                self.definitions[(sheet, stage)] = self.context.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{name}-validation", data=batch, suite=suite)
+                )
         self._rule_by_key = {(r.sheet, r.id, r.field): r for r in self.rules}
 
-    def failures(self, sheet: str, frame: pd.DataFrame) -> list[tuple[Rule, int]]:
-        """(rule, row id) for every cell that breaks a rule, over a whole batch of rows."""
-        if frame.empty:
+    @staticmethod
+    def _expectation(rule: Rule, extra_divisions: list[str]):
+        kwargs = dict(rule.kwargs)
+        if isinstance(kwargs.get("row_condition"), str):
+            kwargs["row_condition"] = row_condition(kwargs["row_condition"])
+        if rule.expectation == "expect_column_values_to_be_valid_project_code":
+            kwargs["extra_divisions"] = extra_divisions
+        meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}
+        return _expectation_class(rule.expectation)(**kwargs, meta=meta)
+
+    def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row") -> list[tuple[Rule, int]]:
+        """(rule, row id) for every cell that breaks a rule of a stage, over a whole batch of rows."""
+        if frame.empty or (sheet, stage) not in self.definitions:
             return []
-        result = self.definitions[sheet].run(
+        result = self.definitions[(sheet, stage)].run(
             batch_parameters={"dataframe": frame},
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
         )
