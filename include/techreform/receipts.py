@@ -301,6 +301,15 @@ def _write_receipt_sheet(
     if not findings:
         ws.append([_cell(ws, "无", border=_BORDER)])
     for i, f in enumerate(findings, 1):
+        row += 1
+        # wrapped cells do not grow by themselves in every viewer: size the row for its longest text
+        lines = max(
+            -(-len(f.message) // 30),  # a CJK character is about two width units; the column is 64
+            -(-len(f.value or "") // 9),
+            -(-len(_column_text(f)) // 11),
+            1,
+        )
+        ws.row_dimensions[row].height = 15 * lines + 3
         target = None
         if f.sheet in copy_name and f.row:
             col = f.col_index or 1
