@@ -97,7 +97,9 @@ def scan_inbox(
             if not path.is_file() or _IGNORED.search(path.name):
                 continue
             st = path.stat()
-            if now - st.st_mtime < settle_seconds:
+            age = now - st.st_mtime
+            # modified moments ago: it may still be being written (a clearly future time is a copy's)
+            if -1.0 < age < settle_seconds:
                 continue
             found.append(Candidate(unit_dir.name, path, st.st_mtime, st.st_size))
     return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.path.name))

@@ -1,0 +1,66 @@
+"""The command line, and the product's own template filled in as a county would."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from techreform import cli, schema
+from techreform import warehouse as wh
+from tests.conftest import UNIT, base_row, set_mtime
+
+
+def test_init_creates_the_workspace_layout(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    assert cli.main(["init", str(ws), "--profile", "xinxiang-2022"]) == 0
+    for d in ("inbox/410702", "outbox/410783", "archive", "quarantine", "stats", "targets", "reports"):
+        assert (ws / d).is_dir(), d
+    assert "已创建工作区" in capsys.readouterr().out
+
+
+def test_run_outside_a_workspace_says_so_in_chinese(tmp_path, capsys):
+    assert cli.main(["run", str(tmp_path), "--period", "2026Q1", "--no-airflow"]) == 2
+    assert "不是 techreform 工作区" in capsys.readouterr().err
+
+
+def test_steps_not_built_yet_say_so_and_succeed(tmp_path, capsys):
+    cli.main(["init", str(tmp_path / "ws"), "--profile", "luoyang-2021"])
+    for step in ("reconcile", "check", "assess"):
+        assert cli.main(["run", str(tmp_path / "ws"), "--period", "2026Q3", "--step", step]) == 0
+    assert capsys.readouterr().out.count("尚未实现") == 3
+
+
+def test_template_for_an_unknown_unit_is_refused(tmp_path, capsys):
+    cli.main(["init", str(tmp_path / "ws"), "--profile", "luoyang-2021"])
+    assert cli.main(["template", str(tmp_path / "ws"), "--unit", "999999", "--period", "2026Q3"]) == 2
+    assert "不是" in capsys.readouterr().err
+
+
+def test_filled_template_is_accepted_with_its_period_from_the_metadata(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws), "--profile", "luoyang-2021"])
+    blank = ws / "blank.xlsx"
+    assert cli.main(["template", str(ws), "--unit", UNIT, "--period", "2026Q1", "--out", str(blank)]) == 0
+
+    # the county fills rows under the header and saves under a name with no period in it
+    book = openpyxl.load_workbook(blank)
+    sheet = book[schema.PROJECT_SHEET]
+    header_row = next(r for r in range(1, 11) if sheet.cell(r, 2).value == "统一社会信用代码")
+    for i in range(3):
+        row = base_row(i)
+        for c, f in enumerate(schema.PROJECT_FIELDS, start=1):
+            sheet.cell(header_row + 1 + i, c, row.get(f.name))
+    dropped = ws / "inbox" / UNIT / "瀍河回族区技改季报.xlsx"
+    book.save(dropped)
+    set_mtime(dropped, 1_780_000_000)
+
+    assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 0
+    assert "受理" in capsys.readouterr().out
+    engine = wh.connect(f"sqlite:///{ws / 'warehouse.sqlite'}")
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        sub = s.scalars(select(wh.Submission)).one()
+        assert (sub.status, sub.period, sub.errors, sub.projects_count) == (wh.ACCEPTED, "2026Q1", 0, 3)
+        assert [p.row for p in sub.projects] == [header_row + 1, header_row + 2, header_row + 3]
+    engine.dispose()
