@@ -484,3 +484,16 @@ def test_archive_is_byte_identical_for_every_kind_of_file(intake_ws):
         assert s.scalar(select(wh.Submission.sha256).where(wh.Submission.file_name == NAME))
     shutil.rmtree(intake_ws.ws.inbox / UNIT)  # the archive does not depend on the inbox
     assert all((intake_ws.ws.root / s.archive_path).is_file() for s in subs)
+
+
+def test_a_file_being_written_waits_and_a_copied_future_file_does_not(intake_ws):
+    import time
+
+    from techreform import intake
+
+    fresh = intake_ws.drop(NAME, rows(3), mtime=time.time())
+    future = intake_ws.drop(f"{UNIT}_2026Q2_技改项目季报.xlsx", rows(3), mtime=time.time() + 3600)
+    received = intake.receive(intake_ws.ws, intake_ws.engine, settle_seconds=5)
+    names = [s.file_name for s in intake_ws.submissions() if s.id in received]
+    assert names == [future.path.name]
+    assert fresh.path.exists()
