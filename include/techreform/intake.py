@@ -166,8 +166,11 @@ def receive(
                 status=wh.RECEIVED,
             )
             session.add(sub)
-            session.commit()
+            session.flush()
             new_ids.append(sub.id)
+        # One commit for the batch: after a crash nothing is registered, and the archive copies
+        # (named by time and hash) are simply made again.
+        session.commit()
     return new_ids
 
 
