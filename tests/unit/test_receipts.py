@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +19,7 @@ from techreform.receipts import (
     receipt_file_name,
     write_receipt,
 )
+from tests.support.libreoffice import to_pdf
 
 RECEIVED = dt.datetime(2026, 10, 3, 10, 7)
 DEADLINE = dt.date(2026, 10, 12)
@@ -372,44 +370,5 @@ def _big_return(path: Path, n_rows=50, n_cols=25) -> Path:
     return path
 
 
-def test_speed_50_rows(tmp_path):
-    src = _big_return(tmp_path / "410302_2026Q3.xlsx")
-    findings = [
-        Finding(
-            "r", ERROR if i % 3 else WARNING, f"第{i}条问题", sheet="项目表", row=4 + i, col_index=1 + i % 25
-        )
-        for i in range(20)
-    ]
-    _write(tmp_path / "warm", src, findings=findings)
-    n = 20
-    t0 = time.perf_counter()
-    for i in range(n):
-        _write(tmp_path / str(i), src, findings=findings)
-    per = (time.perf_counter() - t0) / n
-    print(f"receipt for a 50x25 return with 20 findings: {per * 1000:.1f} ms")
-    assert per < 0.25  # measured ~25 ms here; generous for slow CI machines
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
-def test_libreoffice_converts_receipt(tmp_path):
-    out = _write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx"))
-    pdf_dir = tmp_path / "pdf"
-    profile = (tmp_path / "lo-profile").as_uri()
-    proc = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(pdf_dir),
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    pdf = pdf_dir / (out.stem + ".pdf")
-    assert pdf.exists(), proc.stdout + proc.stderr
-    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 2000
+def test_libreoffice_opens_receipt(tmp_path):
+    to_pdf(_write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")), tmp_path)

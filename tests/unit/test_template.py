@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 
 import openpyxl
 import pytest
@@ -14,6 +12,7 @@ from python_calamine import CalamineWorkbook
 from techreform import profiles, schema
 from techreform.periods import Period, period_from_name
 from techreform.template import DATA_ROWS, LISTS_SHEET, template_file_name, write_template
+from tests.support.libreoffice import to_pdf
 
 PERIOD = Period(2026, 3)
 UNIT = "410302"  # 老城区
@@ -277,26 +276,4 @@ def test_every_shipped_profile(tmp_path, profile_id):
 
 
 def test_libreoffice_converts_to_pdf(tmp_path, path):
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    out = tmp_path / "pdf"
-    profile_dir = (tmp_path / "lo-profile").as_uri()  # private profile: safe alongside other instances
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile_dir}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    pdf = out / path.with_suffix(".pdf").name
-    assert pdf.is_file() and pdf.stat().st_size > 1000
-    assert pdf.read_bytes().startswith(b"%PDF")
+    to_pdf(path, tmp_path)
