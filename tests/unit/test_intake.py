@@ -102,6 +102,9 @@ def test_period_from_metadata_when_the_name_has_none(intake_ws):
         ("2026-q1 报表", "2026Q1"),
         ("技改项目季报", None),
         ("技改项目2026年3月", None),
+        ("技改项目季报20261005", None),
+        ("瀍河回族区2026年1-9月技改项目", "2026Q3"),
+        ("2026年三季报", "2026Q3"),
     ],
 )
 def test_period_written_in_the_file_name(name, period):
