@@ -11,13 +11,15 @@ import chinese_calendar
 PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 # 2026Q3, 2026-Q3, 2026q3 / 2026年第三季度, 2026年第3季度, 2026年三季度, 2026第3季度 /
-# 2026年1-9月 (year to date, as statistics forms name their periods). A bare "2026年3月" or a
+# 2026年1-9月, 2026年前三季度, 2026年上半年 (year to date, as statistics forms name their periods),
+# 2026年Q3, 2026年度第三季度. A bare "2026年3月" or a
 # date like 20261005 names no quarter.
 _NAME_PATTERNS = (
-    re.compile(r"(?<!\d)(20\d{2})\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
-    re.compile(r"(?<!\d)(20\d{2})\s*(?:年\s*第?|第)\s*([1-4一二三四])\s*季"),
+    re.compile(r"(?<!\d)(20\d{2})\s*(?:年度?)?\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
+    re.compile(r"(?<!\d)(20\d{2})\s*(?:年度?\s*第?|第|年度?\s*前)\s*([1-4一二三四])\s*个?季"),
 )
 _YTD_PATTERN = re.compile(r"(?<!\d)(20\d{2})\s*年?\s*(?:1|一)\s*[-—–~～至到]\s*(3|6|9|12)\s*月")
+_HALF_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年度?\s*上半年")
 
 
 @dataclass(frozen=True, order=True)
@@ -79,6 +81,9 @@ def period_from_name(name: str) -> Period | None:
     m = _YTD_PATTERN.search(name)
     if m:
         return Period(int(m.group(1)), int(m.group(2)) // 3)
+    m = _HALF_YEAR.search(name)
+    if m:  # 上半年: the year to date at the end of Q2
+        return Period(int(m.group(1)), 2)
     return None
 
 

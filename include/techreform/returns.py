@@ -28,11 +28,19 @@ from techreform.schema import AMOUNT_UNITS, Field
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SCAN_ROWS = 10
-_BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——"}
+_BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——", "－"}
+_NO_CODE = {"无", "暂无", "待赋码", "无代码", "未赋码", "未备案"}
 _TOTAL_RE = re.compile(r"(合\s*计|小\s*计|总\s*计)")
-_FOOTER_RE = re.compile(r"^(注[:：]|说明[:：]|填表人|填报人|审核人|单位负责人|负责人|制表)")
+_FOOTER_RE = re.compile(
+    r"^(注[:：]|注\s*\d|说明[:：]|填表说明|填报说明|附[:：件]|填表人|填报人|审核人|单位负责人|负责人|统计负责人|制表|报出日期|填报日期)"
+)
+_SIGNATURE_RE = re.compile(
+    r"^[^:：]{0,10}(负责人|填表|填报|审核|制表|联系电话|电话|日期|报出|盖章)[^:：]{0,6}[:：]"
+)
+_INSTRUCTION_RE = re.compile(r"^(\d{1,2}[、.．]|[（(]\d{1,2}[)）]|[一二三四五六七八九十][、.．])\D")
 _NUMBERING_TOKENS = set("甲乙丙丁戊己庚辛壬癸")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_MONTH_SUFFIX = re.compile(r"\s*(份|初|中|底|末|上旬|中旬|下旬)$")
 _MONTH_PATTERNS = (
     re.compile(
         r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(\s*[-/.]?\s*\d{1,2}\s*日?)?(\s+\d{1,2}:\d{2}(:\d{2})?)?$"
@@ -63,6 +71,7 @@ class Sheet:
     header_row: int | None  # Excel row of the header
     columns: dict[str, Column] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)  # typed values + "_row" + "<f>__raw"
+    ignored_rows: list[int] = field(default_factory=list)  # amounts without any project: skipped
 
 
 @dataclass
@@ -117,24 +126,51 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 _ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
 
 
+_THIS_YEAR = re.compile(r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|前[一二三1-3]季度")
+
+
 @cache
-def match_header(text: str, kind: str) -> str | None:
-    """The field a header names: exact alias first, else the longest alias it contains."""
+def header_match(text: str, kind: str) -> tuple[str, int] | None:
+    """(field, score) a header names: 2 for an exact alias, 1 for the longest alias it contains."""
     key = _header_key(text)
     if not key:
         return None
     table = _ALIASES[kind]
+    fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
     if key in table:
-        return table[key]
+        return table[key], 2
     best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
-    name = table[best] if best else None
-    if (
-        name == "cumulative_completed"
-        and re.search(r"本年|今年|年度|1-\d+月|1—\d+月", key)
-        and "开工" not in key
+    if best is None:
+        if "完成" in key and "投资" in key and kind == schema.PROJECT_SHEET:  # 1-3月完成投资
+            best = (
+                "本年累计完成投资"
+                if _THIS_YEAR.search(key)
+                else "开工累计完成投资"
+                if "开工" in key
+                else None
+            )
+        if best is None:
+            return None
+    name = table[_header_key(best)]
+    if name in ("cumulative_completed", "ytd_completed") or ("完成" in key and "投资" in key):
+        # 本年度/当年/1-9月/年初以来…累计完成投资: this year's; 自开工/开工以来: since the start
+        if "开工" in key:
+            name = "cumulative_completed"
+        elif _THIS_YEAR.search(key):
+            name = "ytd_completed"
+    if fields[name].kind == "code" and "名称" in key:
+        return None  # 行业名称 is not 行业代码
+    if fields[name].kind == "pct" and re.search(
+        r"\((人|台|台套|万元|吨)\)|人数", unicodedata.normalize("NFKC", text)
     ):
-        name = "ytd_completed"  # 本年度累计完成投资: this year's, not since the start
-    return name
+        return None  # a headcount or an amount, not a percentage
+    return name, 1
+
+
+def match_header(text: str, kind: str) -> str | None:
+    """The field a header names, if any."""
+    m = header_match(text, kind)
+    return m[0] if m else None
 
 
 def _unit_factor(header: str) -> float:
@@ -174,6 +210,8 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return None, True
+        if float(value).is_integer() and 19000101 <= value <= 21001231:  # 20250301
+            value = int(value) // 100
         if float(value).is_integer() and 190001 <= value <= 210012:  # 202503
             y, m = divmod(int(value), 100)
             return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
@@ -188,6 +226,13 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
     s = clean_text(value)
     if s is None or s in _BLANK_MARKERS:
         return None, True
+    s = _MONTH_SUFFIX.sub("", s.replace("T", " "))
+    m = re.fullmatch(r"(\d{2})\s*年\s*(\d{1,2})\s*月?", s)  # 25年3月
+    if m:
+        s = f"20{m.group(1)}-{m.group(2)}"
+    m = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{4})", s)  # 3/2025
+    if m:
+        s = f"{m.group(2)}-{m.group(1)}"
     for pat in _MONTH_PATTERNS:
         m = pat.match(s)
         if m:
@@ -225,9 +270,22 @@ def normalize_industry(value: Any) -> str | None:
 
 
 def _is_total_label(text: str) -> bool:
-    """合计 / 小计 / 全县合计 / 本页小计: a short label, not a sentence that happens to start so."""
+    """合计 / 小计 / 全县合计 / 瀍河回族区技改项目合计 / 其中：智能化改造: a label, not a sentence."""
     t = re.sub(r"\s", "", text)
+    if re.match(r"^其中[:：]?", t) and len(t) <= 20:
+        return True
+    if re.search(r"(合计|小计|总计)[:：]?$", t) and len(t) <= 20:
+        return True
     return len(t) <= 8 and bool(_TOTAL_RE.search(t))
+
+
+def _is_footer(filled: list[str]) -> bool:
+    """Signature lines, notes and numbered instructions under the table."""
+    if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
+        return True
+    if all(_SIGNATURE_RE.match(t) for t in filled):  # 单位负责人：… | 填表人：… | 报出日期：…
+        return True
+    return len(filled) <= 2 and bool(_INSTRUCTION_RE.match(filled[0])) and len(filled[0]) > 8
 
 
 def _is_numbering_row(filled: list[str]) -> bool:
@@ -241,23 +299,60 @@ def _is_numbering_row(filled: list[str]) -> bool:
     return all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False))
 
 
+def _assign(texts: dict[int, str], kind: str) -> dict[int, tuple[str, str]]:
+    """{col: (field, header)}: each field to its best column. An exact alias beats a header that only
+    contains one, so 行业名称 left of 行业代码, or 入统状态 left of 项目状态, do not take them."""
+    candidates = []
+    for c, text in texts.items():
+        m = header_match(clean_text(text) or "", kind) if len(text) <= 60 else None
+        if m:
+            candidates.append((-m[1], c, m[0], text.strip()))
+    found: dict[int, tuple[str, str]] = {}
+    taken: set[str] = set()
+    for _, c, name, text in sorted(candidates):
+        if name not in taken:
+            found[c] = (name, text)
+            taken.add(name)
+    return dict(sorted(found.items()))
+
+
 def _find_header(grid: list[list[Any]], kind: str) -> tuple[int, dict[int, tuple[str, str]]] | None:
     """(grid row index, {col index: (field, header text)}) of the likeliest header row."""
     best: tuple[int, dict[int, tuple[str, str]]] | None = None
     for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        found: dict[int, tuple[str, str]] = {}
-        taken: set[str] = set()
-        for c, v in enumerate(row):
-            text = clean_text(v)
-            if not text or len(text) > 40:
-                continue
-            name = match_header(text, kind)
-            if name and name not in taken:
-                found[c] = (name, str(v).strip())
-                taken.add(name)
+        found = _assign({c: v for c, v in enumerate(row) if isinstance(v, str) and v.strip()}, kind)
         if len(found) >= 3 and (best is None or len(found) > len(best[1])):
             best = (r, found)
     return best
+
+
+def _two_row_header(
+    grid: list[list[Any]], hr: int, merged: list, kind: str
+) -> dict[int, tuple[str, str]] | None:
+    """A group header over sub-headers (投资情况（万元） over 总投资 | 本年累计 | 自开工累计): the header
+    as the two rows read together, or None when the row under the header is not a sub-header row."""
+    if hr + 1 >= len(grid):
+        return None
+    upper, lower = list(grid[hr]), grid[hr + 1]
+    for (r1, c1), (_, c2) in merged:  # a group title merged across its sub-headers
+        if r1 == hr and c2 > c1 and c1 < len(upper):
+            for c in range(c1 + 1, min(c2, len(upper) - 1) + 1):
+                upper[c] = upper[c] if upper[c] not in (None, "") else upper[c1]
+    subs = {c: v for c, v in enumerate(lower) if isinstance(v, str) and v.strip()}
+    if len(_assign(subs, kind)) < 2 or any(
+        header_match(clean_text(v) or "", kind) is None for v in subs.values()
+    ):
+        return None  # a data row, or a line of remarks
+    combined: dict[int, str] = {}
+    for c in range(max(len(upper), len(lower))):
+        top = upper[c] if c < len(upper) and isinstance(upper[c], str) else ""
+        sub = subs.get(c, "")
+        if sub:  # the group's unit (万元/元) travels with its sub-headers
+            unit = re.search(r"[（(](亿元|万元|元)[)）]", unicodedata.normalize("NFKC", top))
+            combined[c] = sub if not unit or re.search(r"元", sub) else f"{sub}（{unit.group(1)}）"
+        elif top.strip():
+            combined[c] = top
+    return _assign(combined, kind)
 
 
 def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
@@ -268,29 +363,42 @@ def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
             n = round(n * factor, 6)  # 8128000 元 is 812.8 万元, not 812.8000000000001
         return n, ok
     if f.kind == "int":
+        if f.name == "year" and isinstance(raw, str):
+            raw = re.sub(r"\s*年度?$", "", raw.strip())  # 认定年份 "2026年"
         n, ok = parse_number(raw)
         if n is not None and not float(n).is_integer():
             return None, False
         return (int(n) if n is not None else None), ok
     if f.kind == "month":
         return parse_month(raw)
+    text = clean_text(raw)
+    if text is None or text in _BLANK_MARKERS or (f.kind == "code" and text in _NO_CODE):
+        return None, True  # "—", "/", "无", "待赋码": nothing written (a required one is then missing)
     if f.name == "industry_code":
         return normalize_industry(raw), True
     if f.kind == "code":
         return normalize_code(raw), True
     if f.kind == "phone":
-        return clean_text(raw), True
-    text = clean_text(raw)
-    if f.kind == "enum" and text is not None:
+        return text, True
+    if f.kind == "enum":
         text = re.sub(r"\s+", "", text)
+        if f.enum and text not in f.enum:  # 国家级（工信部）, 续建（主体完工）: the listed value and a remark
+            head = re.sub(r"[（(].*[)）]$", "", text)
+            text = head if head in f.enum else text
     return text, True
 
 
-def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int, kind: str) -> Sheet | None:
+def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sheet | None:
     header = _find_header(grid, kind)
     if header is None:
         return None
     hr, found = header
+    first_row = first_col = 0  # the grid starts at A1
+    two_rows = _two_row_header(grid, hr, merged, kind)
+    if two_rows is not None and len(two_rows) > len(found):
+        found = two_rows
+        hr += 1  # data starts under the sub-headers
+    _fill_merged_down(grid, [m for m in merged if m[0][0] > hr])
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
     sheet = Sheet(name=name, kind=kind, header_row=first_row + hr + 1)
     for c, (fname, text) in found.items():
@@ -299,7 +407,10 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
     key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
     label_fields = ("seq", "uscc", "enterprise_name", "project_name")
     label_cols = [c for c, (fname, _) in found.items() if fname in label_fields]
-    key_cols = [c for c, (fname, _) in found.items() if fname in key_fields]
+    text_key_cols = [
+        c for c, (fname, _) in found.items() if fname in key_fields and fields[fname].kind != "amount"
+    ]
+    amount_cols = [c for c, (fname, _) in found.items() if fields[fname].kind == "amount"]
     for r in range(hr + 1, len(grid)):
         values = grid[r]
         texts = [clean_text(v) for v in values]  # each cell cleaned once: this loop is the hot path
@@ -310,11 +421,15 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
             texts[c] and _is_total_label(texts[c]) for c in label_cols if c < len(texts)
         ):
             continue
-        if _FOOTER_RE.match(filled[0]) and len(filled) <= 3:
+        if _is_footer(filled):
             continue
         if _is_numbering_row(filled):
             continue
-        if not any(c < len(texts) and texts[c] for c in key_cols):
+        if not any(c < len(texts) and texts[c] for c in text_key_cols):
+            # no enterprise, project or code: a template row with 0s, or an unlabelled totals row
+            amounts = [parse_number(values[c])[0] for c in amount_cols if c < len(values)]
+            if any(a for a in amounts):
+                sheet.ignored_rows.append(first_row + r + 1)
             continue
         row: dict[str, Any] = {"_row": first_row + r + 1}
         for c, (fname, _) in found.items():
@@ -327,6 +442,19 @@ def _read_sheet(name: str, grid: list[list[Any]], first_row: int, first_col: int
                 row[f"{fname}__invalid"] = texts[c]
         sheet.rows.append(row)
     return sheet
+
+
+def _fill_merged_down(grid: list[list[Any]], merged: list) -> list[list[Any]]:
+    """A value merged over several rows (one enterprise, two projects) belongs to each row."""
+    for (r1, c1), (r2, c2) in merged:
+        if r2 <= r1 or r1 >= len(grid) or c1 >= len(grid[r1]):
+            continue
+        value = grid[r1][c1]
+        for r in range(r1 + 1, min(r2, len(grid) - 1) + 1):
+            for c in range(c1, min(c2, len(grid[r]) - 1) + 1):
+                if grid[r][c] in (None, ""):
+                    grid[r][c] = value
+    return grid
 
 
 def _pick_sheet(names: list[str], wanted: str, hint: str) -> list[str]:
@@ -371,22 +499,28 @@ def read_return(path: Path) -> ParsedReturn:
         try:
             sh = wb.get_sheet_by_name(name)
             grid = sh.to_python(skip_empty_area=False)
+            merged = sh.merged_cell_ranges or []
         except Exception as e:
             raise UnreadableWorkbook(str(e)) from e
         # skip_empty_area=False makes the grid start at A1, so indices are Excel coordinates.
-        return _read_sheet(name, grid, 0, 0, kind)
+        return _read_sheet(name, grid, merged, kind)
 
+    # The project sheet: by name first, but a sheet with rows beats an empty one (the template's
+    # 项目表 left blank while the county typed into Sheet1).
+    first_with_header: Sheet | None = None
     for name in _pick_sheet(names, schema.PROJECT_SHEET, "项目"):
         sheet = load(name, schema.PROJECT_SHEET)
         if sheet is not None and ("project_name" in sheet.columns or "uscc" in sheet.columns):
-            parsed.projects = sheet
-            break
-    rec_names = [n for n in names if "认定" in n or n.strip() == schema.RECOGNITION_SHEET]
-    for name in rec_names:
-        if parsed.projects and name == parsed.projects.name:
-            continue
+            if sheet.rows:
+                parsed.projects = sheet
+                break
+            first_with_header = first_with_header or sheet
+    parsed.projects = parsed.projects or first_with_header
+    # The recognition sheet: any other sheet whose header names a 认定类别, 认定-named ones first.
+    others = [n for n in names if not (parsed.projects and n == parsed.projects.name)]
+    for name in sorted(others, key=lambda n: ("认定" not in n, n.strip() != schema.RECOGNITION_SHEET)):
         sheet = load(name, schema.RECOGNITION_SHEET)
-        if sheet is not None and "category" in sheet.columns:
+        if sheet is not None and "category" in sheet.columns and "project_name" not in sheet.columns:
             parsed.recognitions = sheet
             break
     parsed.findings.extend(_sheet_findings(parsed))
@@ -463,6 +597,14 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
                     column=f.header,
                 )
             )
+    for r in sheet.ignored_rows:
+        out.append(
+            Finding(
+                "row_ignored", WARNING,
+                f"第{r}行只有金额，没有企业、项目名称或代码，已按合计行忽略：如是项目请补全后重新报送",
+                sheet=sheet.name, row=r,
+            )
+        )  # fmt: skip
     for col in sheet.columns.values():
         if col.factor != 1.0:
             unit = "元" if col.factor < 1 else "亿元"

@@ -105,6 +105,10 @@ def test_period_from_metadata_when_the_name_has_none(intake_ws):
         ("技改项目季报20261005", None),
         ("瀍河回族区2026年1-9月技改项目", "2026Q3"),
         ("2026年三季报", "2026Q3"),
+        ("2026年Q3技改", "2026Q3"),
+        ("2026年度第三季度", "2026Q3"),
+        ("2026年前三季度技改项目", "2026Q3"),
+        ("2026年上半年技改项目", "2026Q2"),
     ],
 )
 def test_period_written_in_the_file_name(name, period):

@@ -591,3 +591,218 @@ def test_amounts_in_yuan_are_exact_in_wanyuan(tmp_path):
     rf = write_return(tmp_path / "410304_2026Q1.xlsx", [base_row(0, ytd_completed=812.8)], amount_unit="元")
     parsed = read_return(rf.path)
     assert parsed.projects.rows[0]["ytd_completed"] == 812.8
+
+
+# ------------------------------------------------------------------------------ layouts seen in real offices
+
+
+def _sheet_file(tmp_path, grid, merges=(), name="410304_2026Q1.xlsx"):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = schema.PROJECT_SHEET
+    for r, row in enumerate(grid, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is not None:
+                ws.cell(r, c, v)
+    for m in merges:
+        ws.merge_cells(m)
+    path = tmp_path / name
+    book.save(path)
+    return read_return(path)
+
+
+def _project(i=0):
+    return base_row(i)
+
+
+def test_two_row_header_with_a_group_unit_and_merged_enterprise_cells(tmp_path):
+    r0, r1 = _project(0), _project(1)
+    grid = [
+        [
+            "序号",
+            "统一社会信用代码",
+            "企业名称",
+            "项目名称",
+            "项目代码",
+            "改造类型",
+            "建设性质",
+            "项目状态",
+            "开工年月",
+            "投资情况（元）",
+            None,
+            None,
+        ],
+        [
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "总投资",
+            "本年累计完成投资",
+            "自开工累计完成投资",
+        ],
+    ]
+    for i, r in enumerate((r0, r1)):
+        grid.append(
+            [
+                i + 1,
+                r["uscc"] if i == 0 else None,
+                r["enterprise_name"] if i == 0 else None,
+                r["project_name"],
+                r["project_code"],
+                r["reform_type"],
+                r["construction_nature"],
+                r["status"],
+                r["start_month"],
+                25_934_000,
+                3_000_000,
+                15_000_000,
+            ]
+        )
+    parsed = _sheet_file(tmp_path, grid, merges=["A1:A2", "J1:L1", "B3:B4", "C3:C4"])
+    assert [f.rule_id for f in parsed.findings if f.severity == ERROR] == []
+    assert [r["_row"] for r in parsed.projects.rows] == [3, 4]
+    second = parsed.projects.rows[1]
+    assert (second["uscc"], second["enterprise_name"]) == (r0["uscc"], r0["enterprise_name"])
+    assert second["total_investment"] == 2593.4 and second["ytd_completed"] == 300
+    assert "unit_converted" in {f.rule_id for f in parsed.findings}
+
+
+def test_exact_headers_win_over_headers_that_only_contain_an_alias(tmp_path):
+    r = _project(0)
+    header = [
+        "统一社会信用代码",
+        "企业名称",
+        "行业名称",
+        "行业代码",
+        "项目名称",
+        "项目代码",
+        "改造类型",
+        "建设性质",
+        "入统状态",
+        "项目状态",
+        "开工年月",
+        "总投资",
+        "本年累计完成投资",
+        "自开工累计完成投资",
+    ]
+    row = [
+        r["uscc"],
+        r["enterprise_name"],
+        "通用设备制造业",
+        "34",
+        r["project_name"],
+        r["project_code"],
+        r["reform_type"],
+        r["construction_nature"],
+        "是",
+        "续建",
+        "2025-03",
+        2593.4,
+        300,
+        1500,
+    ]
+    parsed = _sheet_file(tmp_path, [header, row])
+    columns = parsed.projects.columns
+    assert (columns["industry_code"].index, columns["status"].index, columns["in_statistics"].index) == (
+        4,
+        10,
+        9,
+    )
+    assert parsed.projects.rows[0]["status"] == "续建"
+
+
+def test_signature_lines_instructions_and_labelled_totals_are_not_projects(tmp_path):
+    r = _project(0)
+    header = [
+        "统一社会信用代码",
+        "企业名称",
+        "项目名称",
+        "项目代码",
+        "改造类型",
+        "建设性质",
+        "项目状态",
+        "开工年月",
+        "总投资",
+        "本年累计完成投资",
+        "自开工累计完成投资",
+    ]
+    row = [
+        r["uscc"],
+        r["enterprise_name"],
+        r["project_name"],
+        r["project_code"],
+        r["reform_type"],
+        r["construction_nature"],
+        r["status"],
+        r["start_month"],
+        2593.4,
+        300,
+        1500,
+    ]
+    grid = [
+        header,
+        row,
+        [None, "瀍河回族区技改项目合计", None, None, None, None, None, None, 2593.4, 300, 1500],
+        [None, "其中：智能化改造", None, None, None, None, None, None, 2593.4, 300, 1500],
+        [
+            "单位负责人：李四",
+            None,
+            "统计负责人：王五",
+            "填表人：张三",
+            None,
+            "联系电话：0379-1234567",
+            None,
+            "报出日期：2026年4月3日",
+        ],
+        ["填表说明：1.金额单位为万元；2.本表由县区工信部门填报"],
+        ["1、项目代码为全国投资项目在线审批监管平台赋予的代码"],
+    ]
+    parsed = _sheet_file(tmp_path, grid)
+    assert [x["_row"] for x in parsed.projects.rows] == [2]
+    assert [f.rule_id for f in parsed.findings if f.severity == ERROR or f.row] == []
+
+
+def test_blank_markers_in_codes_and_choices_are_blank(tmp_path):
+    from techreform.returns import _convert
+
+    code = schema.PROJECT_FIELD["project_code"]
+    assert _convert(code, "—", 1.0) == (None, True)
+    assert _convert(code, "待赋码", 1.0) == (None, True)
+    assert _convert(schema.PROJECT_FIELD["in_statistics"], "/", 1.0) == (None, True)
+    assert _convert(schema.PROJECT_FIELD["status"], "续建（主体完工）", 1.0) == ("续建", True)
+
+
+@pytest.mark.parametrize(
+    "value", [20250301, "2025年3月份", "25年3月", "2025年3月初", "3/2025", "2025-03-01T00:00:00"]
+)
+def test_more_month_spellings(value):
+    assert parse_month(value) == (month_index(2025, 3), True)
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("投资总额（万元）", "total_investment"),
+        ("1-3月完成投资（万元）", "ytd_completed"),
+        ("当年累计完成投资（万元）", "ytd_completed"),
+        ("1～9月累计完成投资", "ytd_completed"),
+        ("开工以来累计完成投资", "cumulative_completed"),
+        ("项目编号", "project_code"),
+        ("项目单位", "enterprise_name"),
+        ("改造类别", "reform_type"),
+        ("项目阶段", "status"),
+        ("计划完工年月", "planned_completion"),
+        ("联系人电话", "phone"),
+        ("减少用工（人）", None),
+    ],
+)
+def test_header_spellings_of_real_offices(header, field):
+    assert match_header(header, schema.PROJECT_SHEET) == field
