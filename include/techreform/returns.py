@@ -288,6 +288,28 @@ def _is_footer(filled: list[str]) -> bool:
     return len(filled) <= 2 and bool(_INSTRUCTION_RE.match(filled[0])) and len(filled[0]) > 8
 
 
+_UNIT_TOKENS = {
+    "万元",
+    "元",
+    "亿元",
+    "%",
+    "(%)",
+    "台套",
+    "台(套)",
+    "个",
+    "人",
+    "年月",
+    "是/否",
+    "(万元)",
+    "(元)",
+}
+
+
+def _is_units_row(filled: list[str]) -> bool:
+    """A line of units under the header (万元 | 万元 | % | 台套 …)."""
+    return len(filled) >= 3 and all(t.replace(" ", "") in _UNIT_TOKENS for t in filled)
+
+
 def _is_numbering_row(filled: list[str]) -> bool:
     """The 甲/乙/1/2/3… line many statistics forms carry under the header (its non-empty cells)."""
     if len(filled) < 4:
@@ -423,7 +445,7 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
             continue
         if _is_footer(filled):
             continue
-        if _is_numbering_row(filled):
+        if _is_numbering_row(filled) or _is_units_row(filled):
             continue
         if not any(c < len(texts) and texts[c] for c in text_key_cols):
             # no enterprise, project or code: a template row with 0s, or an unlabelled totals row

@@ -763,6 +763,7 @@ def test_signature_lines_instructions_and_labelled_totals_are_not_projects(tmp_p
             "报出日期：2026年4月3日",
         ],
         ["填表说明：1.金额单位为万元；2.本表由县区工信部门填报"],
+        [None, None, None, None, None, None, None, "年月", "万元", "万元", "万元"],
         ["1、项目代码为全国投资项目在线审批监管平台赋予的代码"],
     ]
     parsed = _sheet_file(tmp_path, grid)
