@@ -36,9 +36,11 @@ from sqlalchemy.orm import Session, selectinload
 from techreform import reports, schema
 from techreform import warehouse as wh
 from techreform.findings import ERROR, WARNING, Finding
-from techreform.periods import Period, month_text
+from techreform.periods import Period, month_text, period_from_name
 from techreform.profiles import Profile
+from techreform.receipts import receipt_file_name, write_receipt
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
+from techreform.rules import make_finding
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -150,8 +152,6 @@ def receive(
             archived.parent.mkdir(parents=True, exist_ok=True)
             if not archived.exists():
                 shutil.copy2(c.path, archived)  # the original, byte for byte
-            from techreform.periods import period_from_name
-
             named = period_from_name(c.path.stem)
             sub = wh.Submission(
                 unit_code=c.unit_code,
@@ -396,8 +396,6 @@ def _run_rules(files: list[Pending], validator: Any, stage: str, session: Sessio
                 rid = len(where)
                 rec_rows.append({**row, "_rid": rid, "_file": p.sub.id})
                 where[rid] = (p, row)
-    from techreform.rules import make_finding
-
     for sheet_kind, rows, fields in (
         (schema.PROJECT_SHEET, proj_rows, schema.PROJECT_FIELDS),
         (schema.RECOGNITION_SHEET, rec_rows, schema.RECOGNITION_FIELDS),
@@ -545,8 +543,6 @@ def publish(
     ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None
 ) -> list[Path]:
     """Receipts for every decided file that has none yet, then the periods' CSV files."""
-    from techreform.receipts import receipt_file_name, write_receipt
-
     written: list[Path] = []
     periods: set[str] = {str(run_period)} if run_period else set()
     with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:

@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 
 from techreform import schema
 from techreform.findings import ERROR, WARNING, Finding
-from techreform.periods import Period, month_index
+from techreform.periods import Period, month_index, period_from_name
 from techreform.schema import AMOUNT_UNITS, Field
 
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -647,8 +647,6 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
 
 def period_of(name: str, metadata: dict[str, str]) -> tuple[Period | None, Period | None]:
     """(period from the file name, period from the metadata sheet)."""
-    from techreform.periods import period_from_name
-
     in_name = period_from_name(Path(name).stem)
     in_meta = None
     if metadata.get("period"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,6 @@ class Workspace:
     @property
     def database_url(self) -> str:
         """TECHREFORM_DATABASE_URL wins; else the workspace setting; else SQLite in the workspace."""
-        import os
-
         url = os.environ.get("TECHREFORM_DATABASE_URL") or self.settings.get("database_url")
         return url or f"sqlite:///{(self.root / 'warehouse.sqlite').resolve()}"
 

@@ -8,6 +8,8 @@ and Chinese message in ``meta``; failing row ids are mapped back to sheet, row a
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -17,8 +19,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from techreform import schema
+from techreform import codes, schema
 from techreform.findings import Finding
+from techreform.periods import month_text
 from techreform.profiles import Profile
 
 RULES_FILE = "return_rules.yaml"
@@ -116,8 +119,6 @@ _CONDITION = re.compile(r"^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 
 def row_condition(text: str):
     """A rule's ``where`` (``total_investment >= 500``, ``status != "计划"``) as a GX Condition."""
-    import operator
-
     from great_expectations.expectations.row_conditions import Column
 
     m = _CONDITION.match(text)
@@ -197,8 +198,6 @@ class Validator:
 
 def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> str:
     """The rule's message for one row: the cell's own value and header put in."""
-    from techreform import codes
-
     value = _shown(rule, rule.field, row)
     problem = ""
     if rule.expectation == "expect_column_values_to_be_valid_uscc" and row.get(rule.field):
@@ -218,8 +217,6 @@ def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> 
 
 def _shown(rule: Rule, name: str, row: dict[str, Any]) -> str:
     """A cell for a message: numbers and months as understood (in 万元), text as written."""
-    from techreform.periods import month_text
-
     fields = schema.PROJECT_FIELD if rule.sheet == schema.PROJECT_SHEET else schema.RECOGNITION_FIELD
     f = fields.get(name)
     value = row.get(name)
@@ -241,8 +238,6 @@ def _schema_header(rule: Rule, name: str | None = None) -> str:
 
 
 def _display(value: Any) -> str:
-    import datetime as dt
-
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, dt.datetime | dt.date):
