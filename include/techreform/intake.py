@@ -440,11 +440,12 @@ def _vanished(session: Session, p: Pending) -> list[Finding]:
 
 def _summary(p: Pending, status: str) -> str:
     errors = [f for f in p.findings if f.severity == ERROR]
-    warnings = [f for f in p.findings if f.severity == WARNING]
+    warnings = [f for f in p.findings if f.severity == WARNING and f.rule_id != "late_submission"]
+    late = "（逾期报送）" if any(f.rule_id == "late_submission" for f in p.findings) else ""
     if status == wh.ACCEPTED:
         n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
         tail = f"，有{len(warnings)}条提示请核实并在备注中说明" if warnings else "，未发现问题"
-        return f"报表已受理：{p.period.label if p.period else ''}共{n}个项目{tail}。"
+        return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail}。"
     first = sorted(errors, key=lambda f: f.row or 0)[0]
     where = f"第{first.row}行“{first.column}”" if first.row else "整表"
     return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
@@ -460,6 +461,15 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         sub.report_period = str(p.period)
         sub.deadline = p.period.deadline(profile.deadline_working_days)
         sub.on_time = sub.received_at.date() <= sub.deadline
+        if not sub.on_time:
+            p.findings.append(
+                Finding(
+                    "late_submission",
+                    WARNING,
+                    f"本报表{sub.received_at:%Y-%m-%d}收到，晚于报送截止日{sub.deadline:%Y-%m-%d}"
+                    f"（季度结束后第{profile.deadline_working_days}个工作日）：计入按时报送率考核，请今后按时报送",
+                )
+            )
     sub.errors = errors
     sub.warnings = len(p.findings) - errors
     sub.summary = _summary(p, status)

@@ -504,3 +504,16 @@ def test_a_file_being_written_waits_and_a_copied_future_file_does_not(intake_ws)
     names = [s.file_name for s in intake_ws.submissions() if s.id in received]
     assert names == [future.path.name]
     assert fresh.path.exists()
+
+
+def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
+    import datetime as dt
+
+    late = dt.datetime(2026, 4, 20, 10, 0).timestamp()  # 2026Q1 is due on 2026-04-08 (Qingming observed)
+    intake_ws.drop(NAME, rows(3), mtime=late)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert (sub.status, sub.on_time, sub.deadline) == (wh.ACCEPTED, False, dt.date(2026, 4, 8))
+    (f,) = [f for f in sub.findings if f.rule_id == "late_submission"]
+    assert (f.severity, f.row) == (WARNING, None) and "2026-04-08" in f.message
+    assert "逾期" in sub.summary
