@@ -47,13 +47,12 @@ def cmd_template(a: argparse.Namespace) -> int:
     return 0
 
 
-def _print_intake_summary(ws: Workspace, since_id: int) -> None:
+def _print_intake_summary(engine, since_id: int) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from techreform import warehouse as wh
 
-    engine = wh.connect(ws.database_url)
     with Session(engine) as s:
         subs = s.scalars(
             select(wh.Submission).where(wh.Submission.id > since_id).order_by(wh.Submission.id)
@@ -75,12 +74,11 @@ def _print_intake_summary(ws: Workspace, since_id: int) -> None:
             )
 
 
-def _last_submission_id(ws: Workspace) -> int:
+def _last_submission_id(engine) -> int:
     from sqlalchemy import func, select
 
     from techreform import warehouse as wh
 
-    engine = wh.connect(ws.database_url)
     with engine.connect() as c:
         return c.execute(select(func.coalesce(func.max(wh.Submission.id), 0))).scalar_one()
 
@@ -94,21 +92,22 @@ def cmd_run(a: argparse.Namespace) -> int:
         if step in NOT_BUILT:
             print(f"{step}：{NOT_BUILT[step]}尚未实现，本步骤跳过")
             continue
-        before = _last_submission_id(ws)
+        from techreform import warehouse
+
+        engine = warehouse.connect(ws.database_url)
+        before = _last_submission_id(engine)
         conf = {"workspace": str(ws.root), "period": str(a.period), "settle_seconds": a.settle_seconds}
         if a.no_airflow:
-            from techreform import pipeline
+            from techreform.intake import run_intake
 
-            pipeline.receive(str(ws.root), str(a.period), a.settle_seconds)
-            pipeline.process(str(ws.root))
-            pipeline.publish(str(ws.root), str(a.period))
+            run_intake(ws, engine, run_period=a.period, settle_seconds=a.settle_seconds)
             state = "success"
         else:
             from techreform.airflow_run import run_dag
 
             home = Path(a.airflow_home or os.environ.get("TECHREFORM_AIRFLOW_HOME") or ws.root / ".airflow")
             state = run_dag("techreform_intake", conf, home, quiet=not a.verbose)
-        _print_intake_summary(ws, before)
+        _print_intake_summary(engine, before)
         if state != "success":
             print(f"intake：Airflow 运行未成功（{state}），请查看日志后重试", file=sys.stderr)
             rc = 1

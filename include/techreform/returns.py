@@ -82,10 +82,6 @@ class ParsedReturn:
     recognitions: Sheet | None
     findings: list[Finding] = field(default_factory=list)
 
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == ERROR for f in self.findings)
-
 
 # ---------------------------------------------------------------------------------------- text
 
@@ -415,17 +411,16 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
     if header is None:
         return None
     hr, found = header
-    first_row = first_col = 0  # the grid starts at A1
     two_rows = _two_row_header(grid, hr, merged, kind)
     if two_rows is not None and len(two_rows) > len(found):
         found = two_rows
         hr += 1  # data starts under the sub-headers
     _fill_merged_down(grid, [m for m in merged if m[0][0] > hr])
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
-    sheet = Sheet(name=name, kind=kind, header_row=first_row + hr + 1)
+    sheet = Sheet(name=name, kind=kind, header_row=hr + 1)
     for c, (fname, text) in found.items():
         factor = _unit_factor(text) if fields[fname].kind == "amount" else 1.0
-        sheet.columns[fname] = Column(fname, text, first_col + c + 1, factor)
+        sheet.columns[fname] = Column(fname, text, c + 1, factor)  # the grid starts at A1
     key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
     label_fields = ("seq", "uscc", "enterprise_name", "project_name")
     label_cols = [c for c, (fname, _) in found.items() if fname in label_fields]
@@ -451,9 +446,9 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
             # no enterprise, project or code: a template row with 0s, or an unlabelled totals row
             amounts = [parse_number(values[c])[0] for c in amount_cols if c < len(values)]
             if any(a for a in amounts):
-                sheet.ignored_rows.append(first_row + r + 1)
+                sheet.ignored_rows.append(r + 1)
             continue
-        row: dict[str, Any] = {"_row": first_row + r + 1}
+        row: dict[str, Any] = {"_row": r + 1}
         for c, (fname, _) in found.items():
             raw = values[c] if c < len(values) else None
             blank = c >= len(texts) or texts[c] is None
