@@ -466,5 +466,5 @@ def validate(engine, validator, files: Sequence[tuple[Path, str, Period]]) -> li
         pending.append(intake.Pending(sub, parsed=parsed, period=period, findings=list(parsed.findings)))
     with Session(engine) as session:
         intake._run_rules(pending, validator, "row")
-        intake._run_rules(pending, validator, "history", session)
+        intake._run_rules(pending, validator, "history", intake._earlier_returns(session, pending))
     return pending

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from stdnum.cn import uscc as _uscc
@@ -45,6 +45,7 @@ def uscc_is_valid(code: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)  # an enterprise's code recurs in every quarter's return
 def uscc_problem(code: str) -> str | None:
     """Why a credit code is invalid, in Chinese, or None when it is valid."""
     c = _uscc.compact(code)

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from techreform import reports, schema
 from techreform import warehouse as wh
@@ -60,14 +60,6 @@ def workspace_lock(ws: Workspace) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fallback_period(received: dt.datetime) -> Period:
@@ -124,7 +116,7 @@ def receive(
 ) -> list[int]:
     """Archive and register every new settled file; returns the new submission ids."""
     now = time.time()
-    new_ids: list[int] = []
+    rows: list[dict[str, Any]] = []
     with workspace_lock(ws), Session(engine) as session:
         seen = {
             (p, s, r)
@@ -132,44 +124,46 @@ def receive(
                 select(wh.Submission.inbox_path, wh.Submission.size, wh.Submission.received_at)
             )
         }
+        known = set(
+            session.execute(select(wh.Submission.unit_code, wh.Submission.sha256, wh.Submission.file_name))
+        )
         for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
             rel = str(c.path.relative_to(ws.root))
             if (rel, c.size, received_at) in seen or _still_being_written(c, now):
                 continue
-            sha = _sha256(c.path)
-            dup = session.scalar(
-                select(wh.Submission.id).where(
-                    wh.Submission.unit_code == c.unit_code,
-                    wh.Submission.sha256 == sha,
-                    wh.Submission.file_name == c.path.name,
-                )
-            )
-            if dup is not None:  # the same file again: it has had its answer already
-                log.info("skip %s: same content as submission %s", rel, dup)
+            content = c.path.read_bytes()  # read once: hashed, then archived byte for byte
+            sha = hashlib.sha256(content).hexdigest()
+            if (c.unit_code, sha, c.path.name) in known:  # the same file again: it has had its answer
+                log.info("skip %s: same content as an earlier submission", rel)
                 continue
+            known.add((c.unit_code, sha, c.path.name))
             archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.path.name}"
             archived.parent.mkdir(parents=True, exist_ok=True)
             if not archived.exists():
-                shutil.copy2(c.path, archived)  # the original, byte for byte
+                archived.write_bytes(content)
+                shutil.copystat(c.path, archived)
             named = period_from_name(c.path.stem)
-            sub = wh.Submission(
-                unit_code=c.unit_code,
-                file_name=c.path.name,
-                inbox_path=rel,
-                archive_path=str(archived.relative_to(ws.root)),
-                sha256=sha,
-                size=c.size,
-                received_at=received_at,
-                period=None,
-                report_period=str(named or run_period or _fallback_period(received_at)),
-                status=wh.RECEIVED,
+            rows.append(
+                dict(
+                    unit_code=c.unit_code,
+                    file_name=c.path.name,
+                    inbox_path=rel,
+                    archive_path=str(archived.relative_to(ws.root)),
+                    sha256=sha,
+                    size=len(content),
+                    received_at=received_at,
+                    period=None,
+                    report_period=str(named or run_period or _fallback_period(received_at)),
+                    status=wh.RECEIVED,
+                )
             )
-            session.add(sub)
-            session.flush()
-            new_ids.append(sub.id)
         # One commit for the batch: after a crash nothing is registered, and the archive copies
         # (named by time and hash) are simply made again.
+        new_ids: list[int] = []
+        if rows:
+            stmt = insert(wh.Submission).returning(wh.Submission.id, sort_by_parameter_order=True)
+            new_ids = list(session.scalars(stmt, rows))
         session.commit()
     return new_ids
 
@@ -311,34 +305,67 @@ def _project_keys(row: dict[str, Any]) -> list[str]:
     return keys
 
 
+@dataclass
+class _Earlier:
+    """What a file is compared with: the unit's returns in force for earlier periods, and their
+    projects by key (see ``_project_keys``)."""
+
+    same_year: wh.Submission | None = None  # for 本年累计, which restarts each year
+    latest: wh.Submission | None = None  # for projects that vanished, across the year end
+    projects: dict[int, dict[str, wh.Project]] = field(default_factory=dict)
+
+    def of(self, sub: wh.Submission | None) -> dict[str, wh.Project]:
+        return self.projects.get(sub.id, {}) if sub is not None else {}
+
+
+def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earlier]:
+    """For each file of a round, its unit's returns in force for earlier periods; two queries for
+    the whole round (a unit has at most one file in a round, so the round's own decisions never
+    change what another file of the round is compared with)."""
+    files = [p for p in files if p.can_validate_rows and p.period is not None]
+    units = {p.sub.unit_code for p in files}
+    if not units:
+        return {}
+    accepted: dict[str, list[wh.Submission]] = defaultdict(list)
+    for sub in session.scalars(
+        select(wh.Submission)
+        .where(wh.Submission.unit_code.in_(units), wh.Submission.status == wh.ACCEPTED)
+        .order_by(wh.Submission.period.desc(), wh.Submission.received_at.desc(), wh.Submission.id.desc())
+    ):
+        accepted[sub.unit_code].append(sub)
+    out: dict[int, _Earlier] = {}
+    for p in files:
+        assert p.period is not None
+        earlier = [s for s in accepted[p.sub.unit_code] if s.period and s.period < str(p.period)]
+        e = _Earlier(latest=earlier[0] if earlier else None)
+        e.same_year = next((s for s in earlier if s.period >= f"{p.period.year}Q1"), None)
+        out[p.sub.id] = e
+    wanted = {s.id for e in out.values() for s in (e.same_year, e.latest) if s is not None}
+    projects: dict[int, dict[str, wh.Project]] = defaultdict(dict)
+    if wanted:
+        compared = load_only(
+            wh.Project.submission_id,
+            wh.Project.project_code,
+            wh.Project.uscc,
+            wh.Project.project_name,
+            wh.Project.status,
+            wh.Project.ytd_completed,
+        )
+        for proj in session.scalars(
+            select(wh.Project)
+            .options(compared)
+            .where(wh.Project.submission_id.in_(wanted))
+            .order_by(wh.Project.id)
+        ):
+            for key in _project_keys(_as_row(proj)):
+                projects[proj.submission_id].setdefault(key, proj)
+    for e in out.values():
+        e.projects = projects
+    return out
+
+
 def _lookup(prev: dict[str, wh.Project], row: dict[str, Any]) -> wh.Project | None:
     return next((prev[k] for k in _project_keys(row) if k in prev), None)
-
-
-def _earlier_in_force(session: Session, unit: str, period: Period, same_year: bool) -> wh.Submission | None:
-    """The unit's return in force for the latest earlier period (of the same year, if asked)."""
-    q = (
-        select(wh.Submission)
-        .where(
-            wh.Submission.unit_code == unit,
-            wh.Submission.status == wh.ACCEPTED,
-            wh.Submission.period < str(period),
-        )
-        .order_by(wh.Submission.period.desc(), wh.Submission.received_at.desc())
-    )
-    if same_year:
-        q = q.where(wh.Submission.period >= f"{period.year}Q1")
-    return session.scalars(q).first()
-
-
-def _previous_projects(session: Session, sub: wh.Submission | None) -> dict[str, wh.Project]:
-    if sub is None:
-        return {}
-    out: dict[str, wh.Project] = {}
-    for proj in session.scalars(select(wh.Project).where(wh.Project.submission_id == sub.id)):
-        for key in _project_keys(_as_row(proj)):
-            out.setdefault(key, proj)
-    return out
 
 
 def _as_row(proj: wh.Project) -> dict[str, Any]:
@@ -362,12 +389,14 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.D
     return frame
 
 
-def _run_rules(files: list[Pending], validator: Any, stage: str, session: Session | None = None) -> None:
+def _run_rules(
+    files: list[Pending], validator: Any, stage: str, earlier: dict[int, _Earlier] | None = None
+) -> None:
     """One GX run per sheet over the rows of many files; findings go back to each file.
 
     Stage "row" holds the rules that look at a return alone: they run once for a whole batch.
     Stage "history" compares with the unit's earlier returns in force, so it runs round by round
-    (``session`` gives those returns), after the earlier files of the same unit were decided.
+    (``earlier`` gives those returns), after the earlier files of the same unit were decided.
     """
     proj_rows: list[dict[str, Any]] = []
     rec_rows: list[dict[str, Any]] = []
@@ -378,8 +407,8 @@ def _run_rules(files: list[Pending], validator: Any, stage: str, session: Sessio
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
         prev: dict[str, wh.Project] = {}
         if stage == "history":
-            earlier = _earlier_in_force(session, p.sub.unit_code, p.period, same_year=True)
-            prev = _previous_projects(session, earlier)
+            e = (earlier or {}).get(p.sub.id)
+            prev = e.of(e.same_year) if e else {}
             if not prev:
                 continue
         for row in p.parsed.projects.rows:
@@ -413,12 +442,12 @@ def _run_rules(files: list[Pending], validator: Any, stage: str, session: Sessio
             p.findings.append(finding)
 
 
-def _vanished(session: Session, p: Pending) -> list[Finding]:
+def _vanished(p: Pending, e: _Earlier | None) -> list[Finding]:
     """Projects of the previous return in force that are gone without being completed (a warning)."""
-    if not p.can_validate_rows or p.period is None:
+    if not p.can_validate_rows or p.period is None or e is None or e.latest is None:
         return []
-    earlier = _earlier_in_force(session, p.sub.unit_code, p.period, same_year=False)
-    prev = _previous_projects(session, earlier)
+    earlier = e.latest
+    prev = e.of(earlier)
     now = {k for r in p.parsed.projects.rows for k in _project_keys(r)}
     out = []
     for proj in {id(x): x for x in prev.values()}.values():
@@ -476,9 +505,10 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
     sub.status = status
     sub.processed_at = dt.datetime.now().replace(microsecond=0)
     session.flush()
-    # Core bulk inserts: a return's rows go in as one executemany, in the decision's transaction.
+    # Core executemany on the session's connection: one statement per table, no ORM bookkeeping.
+    conn = session.connection()
     if p.findings:
-        session.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
+        conn.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
     if status == wh.ACCEPTED and p.parsed is not None:
         common = {"submission_id": sub.id, "unit_code": sub.unit_code, "period": sub.period}
         projects = []
@@ -487,14 +517,14 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             for m in ("start_month", "planned_completion"):
                 values[m] = month_text(int(row[m])) if row.get(m) is not None else None
             projects.append({**common, "row": row["_row"], **values})
-        session.execute(insert(wh.Project), projects)
+        conn.execute(insert(wh.Project), projects)
         sub.projects_count = len(projects)
         if p.parsed.recognitions is not None and p.parsed.recognitions.rows:
             recognitions = [
                 {**common, "row": row["_row"], **{k: row.get(k) for k in wh.RECOGNITION_COLUMNS}}
                 for row in p.parsed.recognitions.rows
             ]
-            session.execute(insert(wh.Recognition), recognitions)
+            conn.execute(insert(wh.Recognition), recognitions)
             sub.recognitions_count = len(recognitions)
         wh.settle_in_force(session, sub.unit_code, sub.period)
     else:
@@ -533,9 +563,10 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
             _file_checks(p, profile, ws)
         _run_rules(pending, lazy, "row")
         for round_ in _rounds(pending):
-            _run_rules(round_, lazy, "history", session)
+            earlier = _earlier_returns(session, round_)
+            _run_rules(round_, lazy, "history", earlier)
             for p in round_:
-                p.findings.extend(_vanished(session, p))
+                p.findings.extend(_vanished(p, earlier.get(p.sub.id)))
                 try:
                     _decide(session, p, ws, profile)
                     session.commit()

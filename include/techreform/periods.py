@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -65,6 +66,7 @@ class Period:
         return d
 
 
+@lru_cache(maxsize=4096)  # every return of a quarter asks about the same days
 def _is_workday(d: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(d)

@@ -90,12 +90,15 @@ def clean_text(value: Any) -> str | None:
     """A cell as text: full-width folded (NFKC), surrounding and zero-width spaces dropped."""
     if value is None or value == "":
         return None
-    if type(value) is str and value.isascii():  # the common case, without the Unicode machinery
+    kind = type(value)
+    if kind is str and value.isascii():  # the common cases, without the Unicode machinery
         return value.strip() or None
-    if isinstance(value, float):
+    if kind is float:
         if math.isnan(value):
             return None
-        value = int(value) if value.is_integer() else value
+        return str(int(value)) if value.is_integer() else str(value)
+    if kind is int:
+        return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     s = unicodedata.normalize("NFKC", str(value)).replace("\u200b", "").replace("\ufeff", "").strip()
@@ -265,12 +268,17 @@ def normalize_industry(value: Any) -> str | None:
 # -------------------------------------------------------------------------------------- sheets
 
 
+_SPACE_RE = re.compile(r"\s")
+_COLUMN_NUMBER_RE = re.compile(r"(\d{1,3})(?:\.0)?")
+_TOTAL_END_RE = re.compile(r"(合计|小计|总计)[:：]?$")
+
+
 def _is_total_label(text: str) -> bool:
     """合计 / 小计 / 全县合计 / 瀍河回族区技改项目合计 / 其中：智能化改造: a label, not a sentence."""
-    t = re.sub(r"\s", "", text)
-    if re.match(r"^其中[:：]?", t) and len(t) <= 20:
-        return True
-    if re.search(r"(合计|小计|总计)[:：]?$", t) and len(t) <= 20:
+    t = _SPACE_RE.sub("", text)
+    if len(t) > 20:
+        return False
+    if t.startswith("其中") or _TOTAL_END_RE.search(t):
         return True
     return len(t) <= 8 and bool(_TOTAL_RE.search(t))
 
@@ -310,10 +318,14 @@ def _is_numbering_row(filled: list[str]) -> bool:
     """The 甲/乙/1/2/3… line many statistics forms carry under the header (its non-empty cells)."""
     if len(filled) < 4:
         return False
-    nums = [int(v) for v in (re.sub(r"\.0$", "", v) for v in filled) if re.fullmatch(r"\d{1,3}", v)]
-    tokens = [v for v in filled if v in _NUMBERING_TOKENS]
-    if len(nums) + len(tokens) != len(filled):
-        return False
+    nums = []
+    for v in filled:
+        if v in _NUMBERING_TOKENS:
+            continue
+        m = _COLUMN_NUMBER_RE.fullmatch(v)
+        if m is None:  # most rows stop at their first cell
+            return False
+        nums.append(int(m.group(1)))
     return all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False))
 
 
@@ -373,8 +385,8 @@ def _two_row_header(
     return _assign(combined, kind)
 
 
-def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
-    """A cell converted to its field's type: (value, ok)."""
+def _convert(f: Field, raw: Any, text: str, factor: float) -> tuple[Any, bool]:
+    """A cell converted to its field's type: (value, ok). ``text`` is the cell as ``clean_text``."""
     if f.kind in ("amount", "pct"):
         n, ok = parse_number(raw)
         if n is not None and f.kind == "amount" and factor != 1.0:
@@ -389,13 +401,12 @@ def _convert(f: Field, raw: Any, factor: float) -> tuple[Any, bool]:
         return (int(n) if n is not None else None), ok
     if f.kind == "month":
         return parse_month(raw)
-    text = clean_text(raw)
-    if text is None or text in _BLANK_MARKERS or (f.kind == "code" and text in _NO_CODE):
+    if text in _BLANK_MARKERS or (f.kind == "code" and text in _NO_CODE):
         return None, True  # "—", "/", "无", "待赋码": nothing written (a required one is then missing)
     if f.name == "industry_code":
-        return normalize_industry(raw), True
+        return normalize_industry(text), True
     if f.kind == "code":
-        return normalize_code(raw), True
+        return normalize_code(text), True
     if f.kind == "phone":
         return text, True
     if f.kind == "enum":
@@ -452,7 +463,9 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
         for c, (fname, _) in found.items():
             raw = values[c] if c < len(values) else None
             blank = c >= len(texts) or texts[c] is None
-            value, ok = (None, True) if blank else _convert(fields[fname], raw, sheet.columns[fname].factor)
+            value, ok = (
+                (None, True) if blank else _convert(fields[fname], raw, texts[c], sheet.columns[fname].factor)
+            )
             row[fname] = value
             row[f"{fname}__raw"] = None if blank else raw
             if not ok:

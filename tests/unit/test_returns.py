@@ -775,10 +775,11 @@ def test_blank_markers_in_codes_and_choices_are_blank(tmp_path):
     from techreform.returns import _convert
 
     code = schema.PROJECT_FIELD["project_code"]
-    assert _convert(code, "—", 1.0) == (None, True)
-    assert _convert(code, "待赋码", 1.0) == (None, True)
-    assert _convert(schema.PROJECT_FIELD["in_statistics"], "/", 1.0) == (None, True)
-    assert _convert(schema.PROJECT_FIELD["status"], "续建（主体完工）", 1.0) == ("续建", True)
+    assert _convert(code, "—", "—", 1.0) == (None, True)
+    assert _convert(code, "待赋码", "待赋码", 1.0) == (None, True)
+    assert _convert(schema.PROJECT_FIELD["in_statistics"], "/", "/", 1.0) == (None, True)
+    status = schema.PROJECT_FIELD["status"]
+    assert _convert(status, "续建（主体完工）", "续建(主体完工)", 1.0) == ("续建", True)
 
 
 @pytest.mark.parametrize(

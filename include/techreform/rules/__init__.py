@@ -179,9 +179,17 @@ class Validator:
         """(rule, row id) for every cell that breaks a rule of a stage, over a whole batch of rows."""
         if frame.empty or (sheet, stage) not in self.definitions:
             return []
-        result = self.definitions[(sheet, stage)].run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+        definition = self.definitions[(sheet, stage)]
+        # Batch.validate, not ValidationDefinition.run: the same validation, without serialising
+        # every result into the context's result store (nobody reads it; the findings are kept).
+        batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            definition.suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_ID],
+                "return_unexpected_index_query": False,
+            },
         )
         out: list[tuple[Rule, int]] = []
         for r in result.results:
