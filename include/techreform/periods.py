@@ -19,6 +19,11 @@ _NAME_PATTERNS = (
     re.compile(r"(?<!\d)(20\d{2})\s*(?:年度?)?\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
     re.compile(r"(?<!\d)(20\d{2})\s*(?:年度?\s*第?|第|年度?\s*前)\s*([1-4一二三四])\s*个?季"),
 )
+# 26Q3, 26年第三季度, 26年Q3: a two-digit year (this century), tried only when no four-digit one is there
+_SHORT_YEAR_PATTERNS = (
+    re.compile(r"(?<![\dA-Za-z])([1-4]\d)\s*(?:年度?)?\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
+    re.compile(r"(?<!\d)([1-4]\d)\s*年度?\s*(?:第|前)?\s*([1-4一二三四])\s*个?季"),
+)
 _YTD_PATTERN = re.compile(r"(?<!\d)(20\d{2})\s*年?\s*(?:1|一)\s*[-—–~～至到]\s*(3|6|9|12)\s*月")
 _HALF_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年度?\s*上半年")
 
@@ -86,6 +91,10 @@ def period_from_name(name: str) -> Period | None:
     m = _HALF_YEAR.search(name)
     if m:  # 上半年: the year to date at the end of Q2
         return Period(int(m.group(1)), 2)
+    for pat in _SHORT_YEAR_PATTERNS:
+        m = pat.search(name)
+        if m:
+            return Period(2000 + int(m.group(1)), _CN_DIGIT[m.group(2)])
     return None
 
 

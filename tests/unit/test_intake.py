@@ -109,6 +109,11 @@ def test_period_from_metadata_when_the_name_has_none(intake_ws):
         ("2026年度第三季度", "2026Q3"),
         ("2026年前三季度技改项目", "2026Q3"),
         ("2026年上半年技改项目", "2026Q2"),
+        ("410304_26Q3_技改项目季报", "2026Q3"),
+        ("瀍河回族区26年第三季度技改项目", "2026Q3"),
+        ("技改26-q4", "2026Q4"),
+        ("410326Q3", None),  # a unit code, not a year
+        ("26年3月技改项目", None),
     ],
 )
 def test_period_written_in_the_file_name(name, period):
