@@ -410,6 +410,16 @@ def test_same_file_dropped_again_is_not_a_new_submission(intake_ws):
     assert again.exists()  # left where it is
 
 
+def test_same_file_twice_in_one_drop_is_one_submission(intake_ws):
+    """Two copies in subfolders of the unit's folder, taken in the same run: one answer."""
+    rf = intake_ws.drop(f"第一次/{NAME}", rows(3))
+    intake_ws.drop_bytes(f"副本/{NAME}", rf.path.read_bytes())
+    result = intake_ws.run()
+    assert len(result.received) == 1 and len(result.receipts) == 1
+    (sub,) = intake_ws.submissions()
+    assert sub.status == wh.ACCEPTED
+
+
 def test_same_content_under_another_name_is_judged_again(intake_ws):
     """The name carries the period: a county that renames a rejected file gets a new answer."""
     rf = intake_ws.drop("技改项目季报.xlsx", rows(3))
