@@ -244,30 +244,18 @@ def write_return(
             meta_grid[i + 2] = {1: k, 2: v}
 
     last_col = start_col + len(names) - 1
-    if path.suffix.lower() == ".xls":
-        _save_xls(
-            path,
-            sheet_name,
-            grid,
-            rec_grid,
-            meta_grid,
-            merge_title and bool(title_rows),
-            start_col,
-            last_col,
-            date_format,
-        )
-    else:
-        _save_xlsx(
-            path,
-            sheet_name,
-            grid,
-            rec_grid,
-            meta_grid,
-            merge_title and bool(title_rows),
-            start_col,
-            last_col,
-            date_format,
-        )
+    save = _save_xls if path.suffix.lower() == ".xls" else _save_xlsx
+    save(
+        path,
+        sheet_name,
+        grid,
+        rec_grid,
+        meta_grid,
+        merge_title and bool(title_rows),
+        start_col,
+        last_col,
+        date_format,
+    )
     return ReturnFile(path, data_rows, header_row, columns, rec_data_rows, total_at)
 
 

@@ -312,10 +312,8 @@ class _Earlier:
 
     same_year: wh.Submission | None = None  # for 本年累计, which restarts each year
     latest: wh.Submission | None = None  # for projects that vanished, across the year end
-    projects: dict[int, dict[str, wh.Project]] = field(default_factory=dict)
-
-    def of(self, sub: wh.Submission | None) -> dict[str, wh.Project]:
-        return self.projects.get(sub.id, {}) if sub is not None else {}
+    same_year_projects: dict[str, wh.Project] = field(default_factory=dict)
+    latest_projects: dict[str, wh.Project] = field(default_factory=dict)
 
 
 def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earlier]:
@@ -360,7 +358,8 @@ def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earli
             for key in _project_keys(_as_row(proj)):
                 projects[proj.submission_id].setdefault(key, proj)
     for e in out.values():
-        e.projects = projects
+        e.same_year_projects = projects.get(e.same_year.id, {}) if e.same_year else {}
+        e.latest_projects = projects.get(e.latest.id, {}) if e.latest else {}
     return out
 
 
@@ -408,7 +407,7 @@ def _run_rules(
         prev: dict[str, wh.Project] = {}
         if stage == "history":
             e = (earlier or {}).get(p.sub.id)
-            prev = e.of(e.same_year) if e else {}
+            prev = e.same_year_projects if e else {}
             if not prev:
                 continue
         for row in p.parsed.projects.rows:
@@ -446,8 +445,7 @@ def _vanished(p: Pending, e: _Earlier | None) -> list[Finding]:
     """Projects of the previous return in force that are gone without being completed (a warning)."""
     if not p.can_validate_rows or p.period is None or e is None or e.latest is None:
         return []
-    earlier = e.latest
-    prev = e.of(earlier)
+    earlier, prev = e.latest, e.latest_projects
     now = {k for r in p.parsed.projects.rows for k in _project_keys(r)}
     out = []
     for proj in {id(x): x for x in prev.values()}.values():
