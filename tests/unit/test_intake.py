@@ -7,6 +7,7 @@ Every test drops real workbooks into ``inbox/<unit>/`` (with old modification ti
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 
 import pytest
@@ -532,3 +533,118 @@ def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
     (f,) = [f for f in sub.findings if f.rule_id == "late_submission"]
     assert (f.severity, f.row) == (WARNING, None) and "2026-04-08" in f.message
     assert "逾期" in sub.summary
+
+
+# ------------------------------------------------------------------------------ crash and rerun
+
+
+class Crash(Exception):
+    """Stands for the process dying (power cut, killed worker) at a chosen point."""
+
+
+def _crash_on_call(n: int, real):
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise Crash(f"crash on call {n}")
+        return real(*args, **kwargs)
+
+    return wrapper
+
+
+def _drop_a_quarter(iws) -> None:
+    """Accepted, rejected, superseding and another unit's returns, in one intake."""
+    iws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    bad = rows(3)
+    bad[1]["status"] = "在建"
+    iws.drop(f"{UNIT}_2026Q1_v2.xlsx", bad)
+    iws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)
+    iws.drop(f"{UNIT}_2026Q1_v3.xlsx", rows(4))
+
+
+def _outcome(iws) -> dict:
+    """What a user sees, without ids and processing times (they may differ after a crash) and
+    without the content hash in archive names (the two workspaces' files were written apart)."""
+
+    def unhashed(path: str | None) -> str | None:
+        return re.sub(r"_[0-9a-f]{8}_", "_<sha>_", path) if path else path
+
+    subs = {
+        s.file_name: (
+            s.unit_code,
+            s.status,
+            s.errors,
+            s.warnings,
+            unhashed(s.archive_path),
+            s.receipt_path,
+            sorted((f.sheet, f.row, f.field, f.rule_id, f.message) for f in s.findings),
+            sorted((p.row, p.project_code, p.ytd_completed) for p in s.projects),
+        )
+        for s in iws.submissions()
+    }
+    root = iws.ws.root
+    files = sorted(
+        unhashed(str(p.relative_to(root)))
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith((".intake.lock", "warehouse.sqlite"))
+    )
+    csvs = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in root.rglob("reports/*/*.csv")}
+    return {"submissions": subs, "files": files, "csvs": csvs}
+
+
+@pytest.fixture
+def clean_outcome(tmp_path, migrated_db, validator):
+    """The same drop taken by one uninterrupted intake, in a workspace of its own."""
+    from techreform.workspace import Workspace
+    from tests.conftest import IntakeWorkspace
+
+    root = tmp_path / "clean"
+    Workspace(root).create("luoyang-2021")
+    shutil.copyfile(migrated_db, root / "warehouse.sqlite")
+    engine = wh.connect(f"sqlite:///{root / 'warehouse.sqlite'}", migrate=False)
+    iws = IntakeWorkspace(root, engine, validator)
+    _drop_a_quarter(iws)
+    iws.run()
+    yield _outcome(iws)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "target, attribute, call",
+    [
+        # receive: after the second file was archived, before anything was registered
+        ("shutil", "copystat", 2),
+        # process: inside the second accepted return's decision, after its rows were inserted
+        ("wh", "settle_in_force", 2),
+        # publish: after two receipts were written
+        ("", "write_receipt", 3),
+    ],
+    ids=["receive", "process", "publish"],
+)
+def test_a_crash_in_any_step_then_a_rerun_gives_the_uninterrupted_result(
+    intake_ws, clean_outcome, monkeypatch, target, attribute, call
+):
+    from techreform import intake
+
+    _drop_a_quarter(intake_ws)
+    owner = getattr(intake, target) if target else intake
+    monkeypatch.setattr(owner, attribute, _crash_on_call(call, getattr(owner, attribute)))
+    with pytest.raises(Crash):
+        intake_ws.run()
+    after_crash = intake_ws.submissions()
+    if target == "shutil":  # nothing registered, though copies already sit in archive/
+        assert after_crash == [] and len(list(intake_ws.ws.archive.rglob("*.xlsx"))) == 2
+    if target == "wh":  # the first decision stands; the interrupted one left no rows behind
+        assert [s.status for s in after_crash] == [wh.ACCEPTED] + [wh.RECEIVED] * 3
+        assert all(s.projects == [] and s.findings == [] for s in after_crash[1:])
+    if target == "":  # every decision made, two receipts out, the rest still to write
+        assert all(s.status != wh.RECEIVED for s in after_crash)
+        assert len(list(intake_ws.ws.outbox.rglob("*.xlsx"))) == 2
+    monkeypatch.undo()
+    intake_ws.run()
+    statuses = sorted(sub[1] for sub in clean_outcome["submissions"].values())
+    assert statuses == [wh.ACCEPTED, wh.ACCEPTED, wh.REJECTED, wh.SUPERSEDED]
+    assert _outcome(intake_ws) == clean_outcome
+    assert intake_ws.run().received == []
