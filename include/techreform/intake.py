@@ -187,6 +187,27 @@ class Pending:
         )
 
 
+def _unprocessable(p: Pending) -> None:
+    """A file the product itself failed on (the caller logs why) is rejected with an answer, so
+    that one odd file cannot hold up every county's returns run after run."""
+    p.findings.append(
+        Finding(
+            "file_unprocessable",
+            ERROR,
+            "系统未能处理此文件（错误已记录，市工信局将核查）：请确认按模板填写后另存为 .xlsx 重新报送；"
+            "如仍出现此提示，请联系市工信局",
+        )
+    )
+
+
+def _checked(p: Pending, profile: Profile, ws: Workspace) -> None:
+    try:
+        _file_checks(p, profile, ws)
+    except Exception:
+        log.exception("intake could not read %s (submission %s)", p.sub.inbox_path, p.sub.id)
+        _unprocessable(p)
+
+
 def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
     """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
     sub = p.sub
@@ -391,6 +412,34 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.D
 def _run_rules(
     files: list[Pending], validator: Any, stage: str, earlier: dict[int, _Earlier] | None = None
 ) -> None:
+    """The rules over a batch of files. Should the batch fail, each file is tried alone: the ones
+    that fail alone are rejected as unprocessable, unless all fail (then the fault is not theirs)."""
+    try:
+        _run_rules_batch(files, validator, stage, earlier)
+        return
+    except Exception:
+        if len(files) == 1:
+            raise
+        log.warning("rules failed on a batch of %d files; trying them one by one", len(files), exc_info=True)
+    before = {id(p): list(p.findings) for p in files}
+    failed = []
+    for p in files:
+        p.findings = list(before[id(p)])  # drop what the failed batch left half added
+        try:
+            _run_rules_batch([p], validator, stage, earlier)
+        except Exception:
+            log.exception("%s rules failed on %s (submission %s)", stage, p.sub.inbox_path, p.sub.id)
+            p.findings = list(before[id(p)])
+            failed.append(p)
+    if len(failed) == len(files):
+        raise RuntimeError(f"the {stage} rules failed on every file of the batch")
+    for p in failed:
+        _unprocessable(p)
+
+
+def _run_rules_batch(
+    files: list[Pending], validator: Any, stage: str, earlier: dict[int, _Earlier] | None = None
+) -> None:
     """One GX run per sheet over the rows of many files; findings go back to each file.
 
     Stage "row" holds the rules that look at a return alone: they run once for a whole batch.
@@ -558,7 +607,7 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
         ).all()
         pending = [Pending(s) for s in subs]
         for p in pending:
-            _file_checks(p, profile, ws)
+            _checked(p, profile, ws)
         _run_rules(pending, lazy, "row")
         for round_ in _rounds(pending):
             earlier = _earlier_returns(session, round_)

@@ -648,3 +648,72 @@ def test_a_crash_in_any_step_then_a_rerun_gives_the_uninterrupted_result(
     assert statuses == [wh.ACCEPTED, wh.ACCEPTED, wh.REJECTED, wh.SUPERSEDED]
     assert _outcome(intake_ws) == clean_outcome
     assert intake_ws.run().received == []
+
+
+# ------------------------------------------------------------------------------ the product's own faults
+
+
+def test_a_file_the_reader_fails_on_is_rejected_and_the_others_go_on(intake_ws, monkeypatch, caplog):
+    from techreform import intake
+
+    real = intake.read_return
+
+    def read_return(path):
+        if "odd" in path.name:
+            raise RuntimeError("a parser bug")
+        return real(path)
+
+    monkeypatch.setattr(intake, "read_return", read_return)
+    intake_ws.drop(f"{UNIT}_2026Q1_odd.xlsx", rows(3))
+    intake_ws.drop(NAME, rows(3))
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)
+    result = intake_ws.run()
+    assert len(result.receipts) == 3
+    odd = intake_ws.submission(f"{UNIT}_2026Q1_odd.xlsx")
+    assert_rejected(intake_ws, odd, [("file_unprocessable", ERROR, None, None)])
+    assert "联系市工信局" in odd.findings[0].message
+    assert intake_ws.submission(NAME).status == wh.ACCEPTED
+    assert intake_ws.submission(f"{OTHER_UNIT}_2026Q1.xlsx").status == wh.ACCEPTED
+    assert "a parser bug" in caplog.text
+
+
+class _FailingOn:
+    """The session's validator, failing on any batch that holds a project of the given name."""
+
+    def __init__(self, validator, project_name: str | None) -> None:
+        self.validator, self.project_name = validator, project_name
+
+    def failures(self, sheet, frame, stage="row"):
+        if self.project_name is None or (frame.get("project_name") == self.project_name).any():
+            raise RuntimeError("a rules bug")
+        return self.validator.failures(sheet, frame, stage)
+
+
+def test_a_file_the_rules_fail_on_is_rejected_and_the_others_go_on(intake_ws):
+    odd = rows(3)
+    odd[1]["project_name"] = "触发故障的项目"
+    bad = rows(3)
+    bad[0]["status"] = "在建"
+    intake_ws.drop(f"{UNIT}_2026Q1_odd.xlsx", odd)
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", bad, unit=OTHER_UNIT)
+    intake_ws.drop(f"{UNIT}_2026Q2.xlsx", rows(3))
+    intake_ws.validator = _FailingOn(intake_ws.validator, "触发故障的项目")
+    intake_ws.run()
+    odd_sub = intake_ws.submission(f"{UNIT}_2026Q1_odd.xlsx")
+    assert_rejected(intake_ws, odd_sub, [("file_unprocessable", ERROR, None, None)])
+    # the others were judged by the rules as usual, without findings left over from the failed batch
+    assert kinds(intake_ws.submission(f"{OTHER_UNIT}_2026Q1.xlsx")) == [("bad_status", ERROR, 2, "status")]
+    assert intake_ws.submission(f"{UNIT}_2026Q2.xlsx").status == wh.ACCEPTED
+
+
+def test_rules_failing_on_every_file_stop_the_run_and_decide_nothing(intake_ws):
+    intake_ws.drop(NAME, rows(3))
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)
+    real = intake_ws.validator
+    intake_ws.validator = _FailingOn(real, None)  # e.g. a broken GX install: not the counties' fault
+    with pytest.raises(RuntimeError):
+        intake_ws.run()
+    assert [s.status for s in intake_ws.submissions()] == [wh.RECEIVED, wh.RECEIVED]
+    intake_ws.validator = real
+    intake_ws.run()
+    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED, wh.ACCEPTED]
