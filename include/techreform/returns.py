@@ -30,7 +30,7 @@ READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SCAN_ROWS = 10
 _BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——", "－"}
 _NO_CODE = {"无", "暂无", "待赋码", "无代码", "未赋码", "未备案"}
-_TOTAL_RE = re.compile(r"(合\s*计|小\s*计|总\s*计)")
+_TOTAL_RE = re.compile(r"(合\s*计|小\s*计|总\s*计|共\s*计)")
 _FOOTER_RE = re.compile(
     r"^(注[:：]|注\s*\d|说明[:：]|填表说明|填报说明|附[:：件]|填表人|填报人|审核人|单位负责人|负责人|统计负责人|制表|报出日期|填报日期)"
 )
@@ -62,6 +62,7 @@ class Column:
     header: str  # as written in the county's file
     index: int  # 1-based Excel column
     factor: float = 1.0  # multiply to get 万元
+    unit: str = "万元"  # the unit the county wrote amounts in (header, units row or 单位：… line)
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _header_key(text: str) -> str:
     """Header text reduced to its words: no spaces, brackets, units or the word 其中."""
     s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"\s+", "", s)
-    s = re.sub(r"\((亿元|万元|元|%|台套|台\(套\)|个|家)\)", "", s)
+    s = re.sub(r"\((亿元|千元|万元|元|%|台套|台\(套\)|个|家)\)", "", s)
     s = re.sub(r"[()（）\[\]【】:：*＊]", "", s)
     return s.replace("其中", "")
 
@@ -125,7 +126,10 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 _ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
 
 
-_THIS_YEAR = re.compile(r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|前[一二三1-3]季度")
+_THIS_YEAR = re.compile(r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|[一二三四1-4]季度|20\d\d年(?![底末])")
+# 截至上年底累计, 以前年度完成, 上年同期: figures of earlier years, none of this return's fields
+_EARLIER_YEARS = re.compile(r"上年|去年|以前年度|往年|历年|上一年")
+_YEAR_FIELDS = ("ytd_completed", "cumulative_completed", "annual_plan")
 
 
 @cache
@@ -151,7 +155,11 @@ def header_match(text: str, kind: str) -> tuple[str, int] | None:
         if best is None:
             return None
     name = table[_header_key(best)]
-    if name in ("cumulative_completed", "ytd_completed") or ("完成" in key and "投资" in key):
+    if name in _YEAR_FIELDS and _EARLIER_YEARS.search(key):
+        return None
+    if name in ("cumulative_completed", "ytd_completed") or (
+        name == "total_investment" and "完成" in key  # 自开工累计完成投资总额 is not 总投资
+    ):
         # 本年度/当年/1-9月/年初以来…累计完成投资: this year's; 自开工/开工以来: since the start
         if "开工" in key:
             name = "cumulative_completed"
@@ -172,12 +180,31 @@ def match_header(text: str, kind: str) -> str | None:
     return m[0] if m else None
 
 
-def _unit_factor(header: str) -> float:
+_UNITS_LONGEST_FIRST = sorted(AMOUNT_UNITS, key=len, reverse=True)  # 亿元/千元/万元 before 元
+_UNIT_LINE_RE = re.compile(r"(?:金额|计量|价值)?单位[:：]\s*(亿元|千元|万元|元)(?![\u4e00-\u9fff])")
+
+
+def _unit_in(header: str) -> str | None:
+    """The money unit a header or a units cell names (总投资（元）, 元, (千元)), if any."""
     h = unicodedata.normalize("NFKC", header)
-    for unit in ("亿元", "万元", "元"):
-        if unit in h:
-            return AMOUNT_UNITS[unit]
-    return 1.0
+    return next((u for u in _UNITS_LONGEST_FIRST if u in h), None)
+
+
+def _unit_line(grid: list[list[Any]], above: int) -> str | None:
+    """The unit a title line states for the whole table (单位：元, 金额单位：万元), if any."""
+    for row in grid[:above]:
+        for v in row:
+            if isinstance(v, str):
+                m = _UNIT_LINE_RE.search(unicodedata.normalize("NFKC", v))
+                if m:
+                    return m.group(1)
+    return None
+
+
+def conversion_text(unit: str) -> str:
+    """How an amount in ``unit`` became 万元: ÷10000, ÷10, ×10000."""
+    factor = AMOUNT_UNITS[unit]
+    return f"÷{round(1 / factor)}" if factor < 1 else f"×{round(factor)}"
 
 
 # ------------------------------------------------------------------------------------- values
@@ -194,7 +221,9 @@ def parse_number(value: Any) -> tuple[float | None, bool]:
     s = clean_text(value)
     if s is None or s in _BLANK_MARKERS:
         return None, True
-    s = s.replace(",", "").replace(" ", "").replace("%", "")
+    s = s.replace(",", "").replace(" ", "").replace("%", "").replace("\u2212", "-")
+    if s.startswith("(") and s.endswith(")"):  # (100): a negative number, as accountants write it
+        s = "-" + s[1:-1]
     if _NUMBER_RE.match(s):
         return float(s), True
     return None, False
@@ -270,12 +299,13 @@ def normalize_industry(value: Any) -> str | None:
 
 _SPACE_RE = re.compile(r"\s")
 _COLUMN_NUMBER_RE = re.compile(r"(\d{1,3})(?:\.0)?")
-_TOTAL_END_RE = re.compile(r"(合计|小计|总计)[:：]?$")
+_TOTAL_END_RE = re.compile(r"(合计|小计|总计|共计)[:：]?$")
+_TRAILING_REMARK_RE = re.compile(r"[(（][^()（）]*[)）]$")
 
 
 def _is_total_label(text: str) -> bool:
     """合计 / 小计 / 全县合计 / 瀍河回族区技改项目合计 / 其中：智能化改造: a label, not a sentence."""
-    t = _SPACE_RE.sub("", text)
+    t = _TRAILING_REMARK_RE.sub("", _SPACE_RE.sub("", text))  # 合计（共2个项目）
     if len(t) > 20:
         return False
     if t.startswith("其中") or _TOTAL_END_RE.search(t):
@@ -295,6 +325,7 @@ def _is_footer(filled: list[str]) -> bool:
 _UNIT_TOKENS = {
     "万元",
     "元",
+    "千元",
     "亿元",
     "%",
     "(%)",
@@ -306,6 +337,8 @@ _UNIT_TOKENS = {
     "是/否",
     "(万元)",
     "(元)",
+    "(千元)",
+    "(亿元)",
 }
 
 
@@ -378,7 +411,7 @@ def _two_row_header(
         top = upper[c] if c < len(upper) and isinstance(upper[c], str) else ""
         sub = subs.get(c, "")
         if sub:  # the group's unit (万元/元) travels with its sub-headers
-            unit = re.search(r"[（(](亿元|万元|元)[)）]", unicodedata.normalize("NFKC", top))
+            unit = re.search(r"[（(](亿元|千元|万元|元)[)）]", unicodedata.normalize("NFKC", top))
             combined[c] = sub if not unit or re.search(r"元", sub) else f"{sub}（{unit.group(1)}）"
         elif top.strip():
             combined[c] = top
@@ -429,9 +462,15 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
     _fill_merged_down(grid, [m for m in merged if m[0][0] > hr])
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
     sheet = Sheet(name=name, kind=kind, header_row=hr + 1)
+    table_unit = _unit_line(grid, hr) or "万元"
+    unit_open: set[str] = set()  # amount columns whose header names no unit: a units row may
     for c, (fname, text) in found.items():
-        factor = _unit_factor(text) if fields[fname].kind == "amount" else 1.0
-        sheet.columns[fname] = Column(fname, text, c + 1, factor)  # the grid starts at A1
+        sheet.columns[fname] = Column(fname, text, c + 1)  # the grid starts at A1
+        if fields[fname].kind == "amount":
+            unit = _unit_in(text)
+            if unit is None:
+                unit_open.add(fname)
+            _set_unit(sheet.columns[fname], unit or table_unit)
     key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
     label_fields = ("seq", "uscc", "enterprise_name", "project_name")
     label_cols = [c for c, (fname, _) in found.items() if fname in label_fields]
@@ -451,7 +490,14 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
             continue
         if _is_footer(filled):
             continue
-        if _is_numbering_row(filled) or _is_units_row(filled):
+        if _is_units_row(filled):
+            for fname in unit_open:  # 总投资 over 元: the units row says what the header did not
+                c = sheet.columns[fname].index - 1
+                unit = _unit_in(texts[c]) if c < len(texts) and texts[c] else None
+                if unit:
+                    _set_unit(sheet.columns[fname], unit)
+            continue
+        if _is_numbering_row(filled):
             continue
         if not any(c < len(texts) and texts[c] for c in text_key_cols):
             # no enterprise, project or code: a template row with 0s, or an unlabelled totals row
@@ -472,6 +518,10 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
                 row[f"{fname}__invalid"] = texts[c]
         sheet.rows.append(row)
     return sheet
+
+
+def _set_unit(col: Column, unit: str) -> None:
+    col.unit, col.factor = unit, AMOUNT_UNITS[unit]
 
 
 def _fill_merged_down(grid: list[list[Any]], merged: list) -> list[list[Any]]:
@@ -637,12 +687,11 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
         )  # fmt: skip
     for col in sheet.columns.values():
         if col.factor != 1.0:
-            unit = "元" if col.factor < 1 else "亿元"
             out.append(
                 Finding(
                     "unit_converted",
                     WARNING,
-                    f"“{col.header}”以{unit}填报，已按{'÷10000' if col.factor < 1 else '×10000'}折算为万元；"
+                    f"“{col.header}”以{col.unit}填报，已按{conversion_text(col.unit)}折算为万元；"
                     "请核对折算结果，今后请按模板以万元填报",
                     sheet=sheet.name,
                     field=col.field,

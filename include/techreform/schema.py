@@ -15,7 +15,7 @@ METADATA_SHEET = "_meta"
 TEMPLATE_VERSION = "2026.1"
 
 # Amount fields are stored in 万元; a header in 元 or 亿元 is converted (DESIGN.md §3.1).
-AMOUNT_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
+AMOUNT_UNITS = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "亿元": 1e4}
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,10 @@ PROJECT_FIELDS: tuple[Field, ...] = (
             "备案代码",
             "项目备案代码",
             "项目代码（备案/核准）",
+            "备案编号",
+            "项目备案编号",
+            "备案号",
+            "项目编码",
         ),
         width=28,
     ),
@@ -178,6 +182,7 @@ PROJECT_FIELDS: tuple[Field, ...] = (
             "本年计划投资",
             "年度计划投资",
             "本年度计划投资",
+            "年计划投资",
         ),
         width=14,
     ),
@@ -197,6 +202,8 @@ PROJECT_FIELDS: tuple[Field, ...] = (
             "本年度完成投资",
             "本年累计完成",
             "今年累计完成投资",
+            "本年累计",
+            "本年完成",
         ),
         width=14,
     ),
@@ -212,6 +219,8 @@ PROJECT_FIELDS: tuple[Field, ...] = (
             "累计完成投资",
             "开工累计完成投资",
             "自开工以来累计完成投资",
+            "自开工累计",
+            "累计完成",
         ),
         width=14,
     ),

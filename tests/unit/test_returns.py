@@ -808,3 +808,118 @@ def test_more_month_spellings(value):
 )
 def test_header_spellings_of_real_offices(header, field):
     assert match_header(header, schema.PROJECT_SHEET) == field
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("本年计划完成投资额（万元）", "annual_plan"),  # 计划 … 完成: a plan, not what was done
+        ("本年累计完成投资额（万元）", "ytd_completed"),
+        ("2026年累计完成投资（万元）", "ytd_completed"),
+        ("一季度累计完成投资（万元）", "ytd_completed"),
+        ("2026年计划投资", "annual_plan"),
+        ("截至上年底累计完成投资（万元）", None),  # earlier years: none of the return's fields
+        ("上年度完成投资", None),
+        ("以前年度累计完成投资", None),
+        ("截至2025年底累计完成投资", "cumulative_completed"),
+        ("项目备案编号", "project_code"),
+        ("总投资（千元）", "total_investment"),
+    ],
+)
+def test_headers_that_contain_another_fields_words(header, field):
+    assert match_header(header, schema.PROJECT_SHEET) == field
+
+
+def _header_grid(header: list[str], *values: list) -> list[list]:
+    r = _project(0)
+    base = [r["uscc"], r["enterprise_name"], r["project_name"], r["project_code"]]
+    base += ["智能化改造", "改建和技术改造", "续建", "2025-03"]
+    head = ["统一社会信用代码", "企业名称", "项目名称", "项目代码"]
+    head += ["改造类型", "建设性质", "项目状态", "开工年月"]
+    return [head + header, *[base + v for v in values]]
+
+
+def test_plan_and_earlier_years_columns_beside_the_real_ones(tmp_path):
+    grid = _header_grid(
+        [
+            "总投资（万元）",
+            "本年计划完成投资额（万元）",
+            "截至上年底累计完成投资（万元）",
+            "本年累计完成投资额（万元）",
+            "开工以来累计完成投资额（万元）",
+        ],
+        [5000, 2000, 0, 300, 300],
+    )
+    parsed = _sheet_file(tmp_path, grid)
+    (row,) = parsed.projects.rows
+    assert (row["annual_plan"], row["ytd_completed"], row["cumulative_completed"]) == (2000, 300, 300)
+    assert parsed.projects.columns["cumulative_completed"].index == 13  # not the earlier-years column
+    assert not [f for f in parsed.findings if f.severity == ERROR]
+
+
+@pytest.mark.parametrize("label", ["合计（共2个项目）", "全县共计", "全区合计(共3个)"])
+@pytest.mark.parametrize("column", [0, 1, 2])
+def test_totals_label_with_a_remark_is_skipped_in_any_label_column(tmp_path, label, column):
+    grid = _header_grid(["总投资（万元）"], [5000])
+    total = [None] * len(grid[0])
+    total[column], total[8] = label, 5000
+    parsed = _sheet_file(tmp_path, [*grid, total])
+    assert [r["_row"] for r in parsed.projects.rows] == [2]
+    assert [f for f in parsed.findings if f.row is not None or f.rule_id == "row_ignored"] == []
+
+
+def test_amounts_in_qian_yuan(tmp_path):
+    grid = _header_grid(["总投资（千元）", "本年累计完成投资（千元）"], [25934, 3000])
+    parsed = _sheet_file(tmp_path, grid)
+    (row,) = parsed.projects.rows
+    assert (row["total_investment"], row["ytd_completed"]) == (2593.4, 300)
+    messages = [f.message for f in parsed.findings if f.rule_id == "unit_converted"]
+    assert len(messages) == 2 and all("以千元填报" in m and "÷10" in m for m in messages)
+
+
+def test_units_row_under_the_header_says_the_unit(tmp_path):
+    grid = _header_grid(["总投资", "本年累计完成投资", "新增智能装备"], [25_934_000, 3_000_000, 4])
+    units = [None] * 8 + ["元", "元", "台套"]
+    parsed = _sheet_file(tmp_path, [grid[0], units, grid[1]])
+    (row,) = parsed.projects.rows
+    assert (row["_row"], row["total_investment"], row["ytd_completed"]) == (3, 2593.4, 300)
+    assert row["smart_equipment_units"] == 4
+    assert {f.field for f in parsed.findings if f.rule_id == "unit_converted"} == {
+        "total_investment",
+        "ytd_completed",
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "total"),
+    [("金额单位：元", 2593.4), ("填报单位：某区工信局    单位：元    填报日期：2026年4月", 2593.4)],
+)
+def test_unit_line_above_the_table(tmp_path, line, total):
+    grid = _header_grid(["总投资", "本年累计完成投资（万元）"], [25_934_000, 300])
+    parsed = _sheet_file(tmp_path, [[line], *grid])
+    (row,) = parsed.projects.rows
+    assert (row["total_investment"], row["ytd_completed"]) == (total, 300)  # a header's own unit wins
+
+
+def test_unit_line_naming_a_place_is_not_a_unit(tmp_path):
+    grid = _header_grid(["总投资"], [5000])
+    parsed = _sheet_file(tmp_path, [["填报单位：元阳县工信局"], *grid])
+    assert parsed.projects.rows[0]["total_investment"] == 5000
+    assert "unit_converted" not in {f.rule_id for f in parsed.findings}
+
+
+def test_two_row_header_with_short_sub_headers(tmp_path):
+    grid = _header_grid(["投资情况（万元）", None, None], ["总投资", "本年累计", "自开工累计"])
+    grid[1][:8] = [None] * 8
+    grid.append(_header_grid([], [])[1] + [5000, 300, 1200])
+    parsed = _sheet_file(tmp_path, grid, merges=["I1:K1"])
+    (row,) = parsed.projects.rows
+    assert (row["total_investment"], row["ytd_completed"], row["cumulative_completed"]) == (5000, 300, 1200)
+    assert not [f for f in parsed.findings if f.severity == ERROR]
+
+
+@pytest.mark.parametrize("raw", ["(100)", "（100）", "\u2212100"])
+def test_accounting_and_typographic_negatives_are_numbers(raw):
+    from techreform.returns import parse_number
+
+    assert parse_number(raw) == (-100.0, True)
