@@ -19,6 +19,13 @@ class Finding:
     column: str | None = None  # the header as written in the county's file
     col_index: int | None = None  # 1-based column in the county's sheet, for highlighting
     value: str | None = None  # the cell as the county wrote it
+    explained: bool = False  # a warning the county already explained in 备注
+
+    @property
+    def asks_for_explanation(self) -> bool:
+        """A warning about the county's own figures (a row, or a project gone since last quarter);
+        lateness, unit conversions and the like are told, not asked about."""
+        return self.severity == WARNING and (self.row is not None or self.rule_id == "project_vanished")
 
     def as_dict(self) -> dict:
         return asdict(self)

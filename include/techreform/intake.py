@@ -487,6 +487,7 @@ def _run_rules_batch(
             finding = make_finding(rule, row, sheet.name, headers, col.index if col else None)
             if rule.severity == WARNING and row.get("note"):
                 finding.message += f"（已在备注中说明：{row['note']}）"
+                finding.explained = True
             p.findings.append(finding)
 
 
@@ -520,7 +521,17 @@ def _summary(p: Pending, status: str) -> str:
     late = "（逾期报送）" if any(f.rule_id == "late_submission" for f in p.findings) else ""
     if status == wh.ACCEPTED:
         n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
-        tail = f"，有{len(warnings)}条提示请核实并在备注中说明" if warnings else "，未发现问题"
+        asked = [f for f in warnings if f.asks_for_explanation]
+        open_ = [f for f in asked if not f.explained]
+        if open_:
+            tail = f"，有{len(open_)}条提示请核实并在备注中说明"
+            tail += f"（另有{len(asked) - len(open_)}条已说明）" if len(asked) > len(open_) else ""
+        elif asked:
+            tail = f"，{len(asked)}条提示均已在备注中说明"
+        elif warnings:
+            tail = f"，有{len(warnings)}条提示请阅知"
+        else:
+            tail = "，未发现问题"
         return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail}。"
     first = sorted(errors, key=lambda f: f.row or 0)[0]
     where = f"第{first.row}行“{first.column}”" if first.row else "整表"
@@ -537,7 +548,16 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         sub.report_period = str(p.period)
         sub.deadline = p.period.deadline(profile.deadline_working_days)
         sub.on_time = sub.received_at.date() <= sub.deadline
-        if not sub.on_time:
+        # Timeliness is the unit's earliest accepted return's: a later correction does not count.
+        counted_before = session.scalar(
+            select(wh.Submission.id).where(
+                wh.Submission.unit_code == sub.unit_code,
+                wh.Submission.period == sub.period,
+                wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)),
+                wh.Submission.id != sub.id,
+            )
+        )
+        if not sub.on_time and counted_before is None:
             p.findings.append(
                 Finding(
                     "late_submission",
@@ -666,6 +686,7 @@ def publish(
                 summary=sub.summary or "",
                 findings=findings,
                 source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
+                superseded=sub.status == wh.SUPERSEDED,
             )
             sub.receipt_path = str(path.relative_to(ws.root))
             written.append(path)

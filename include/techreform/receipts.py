@@ -48,7 +48,11 @@ COMMENT_AUTHOR = "技改统计审核"
 
 NEXT_STEP_REJECTED = "请按下表逐条修改后重新报送，本次报表未被采用，上一次受理的报表继续有效。"
 NEXT_STEP_WARNINGS = "已受理；请对提示项在“备注”栏填写核实说明，下次报送时一并更正。"
+NEXT_STEP_NOTED = "已受理，本次报表为本期有效报表；提示项请阅知，无需回复。"
 NEXT_STEP_CLEAN = "已受理，本次报表为本期有效报表，无需其他操作。"
+NEXT_STEP_SUPERSEDED = (
+    "已受理，但本期已收到更新的报表，以最新受理的报表为准；本次报表留档备查，无需其他操作。"
+)
 
 # Excel's own "Bad" / "Neutral" / "Good" colours: readable when printed in black and white.
 ERROR_FILL_COLOR = "FFC7CE"
@@ -103,10 +107,12 @@ def write_receipt(
     summary: str,
     findings: list[Finding],
     source: Path | None,
+    superseded: bool = False,
 ) -> Path:
     """Write the receipt workbook to ``path`` (parent folders are created) and return ``path``.
 
-    ``status`` is ``"accepted"`` or ``"rejected"``; ``source`` is the county's file as archived
+    ``status`` is ``"accepted"`` or ``"rejected"`` (``superseded``: accepted, but a newer return
+    of the unit and period is in force by now); ``source`` is the county's file as archived
     (.xlsx or .xls), or None when it could not be read: the receipt then has no copied sheets.
     A source that turns out to be unreadable here is treated the same way: a receipt is always
     written.
@@ -139,6 +145,7 @@ def write_receipt(
         findings=ordered,
         copy_name=copy_name,
         source_read=sheets is not None,
+        superseded=superseded,
     )
     for sheet, name in copies:
         _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}))
@@ -232,6 +239,7 @@ def _write_receipt_sheet(
     findings,
     copy_name,
     source_read,
+    superseded,
 ) -> None:
     for i, width in enumerate(_TABLE_WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -244,12 +252,20 @@ def _write_receipt_sheet(
 
     n_err = sum(f.severity == ERROR for f in findings)
     n_warn = sum(f.severity == WARNING for f in findings)
+    n_explained = sum(f.severity == WARNING and f.explained for f in findings)
     if status == REJECTED:
         next_step = NEXT_STEP_REJECTED
-    elif n_warn:
+    elif superseded:
+        next_step = NEXT_STEP_SUPERSEDED
+    elif any(f.asks_for_explanation and not f.explained for f in findings):
         next_step = NEXT_STEP_WARNINGS
+    elif n_warn:
+        next_step = NEXT_STEP_NOTED
     else:
         next_step = NEXT_STEP_CLEAN
+    counts = f"错误 {n_err} 条 / 提示 {n_warn} 条"
+    if n_explained:
+        counts += f"（其中 {n_explained} 条已在备注中说明）"
     if not source_read:
         attached = "原报表无法读取，未附原表副本。"
     elif copy_name:
@@ -266,7 +282,7 @@ def _write_receipt_sheet(
         ("是否按时", _on_time_text(received_at, deadline), None),
         ("审核结果", STATUS_TEXT[status], Font(bold=True, size=20, color=_RESULT_COLOR[status])),
         ("审核说明", summary or "", None),
-        ("审核发现", f"错误 {n_err} 条 / 提示 {n_warn} 条", Font(bold=True)),
+        ("审核发现", counts, Font(bold=True)),
         ("下一步", next_step, Font(bold=True, color=_RESULT_COLOR[status])),
         ("附表", attached, None),
     ]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -90,6 +91,7 @@ class Finding(Base):
     rule_id: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str] = mapped_column(String(8))
     message: Mapped[str] = mapped_column(Text)
+    explained: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     submission: Mapped[Submission] = relationship(back_populates="findings")
 

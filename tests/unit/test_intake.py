@@ -373,6 +373,21 @@ def test_newer_accepted_return_supersedes(intake_ws):
         assert [r["status"] for r in csv.DictReader(f)] == ["superseded", "accepted"]
 
 
+def test_receipts_of_two_versions_in_one_run_say_which_is_in_force(intake_ws):
+    import openpyxl
+
+    from techreform.receipts import NEXT_STEP_CLEAN, NEXT_STEP_SUPERSEDED, RECEIPT_SHEET
+
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(4))
+    intake_ws.run()
+    steps = []
+    for sub in intake_ws.submissions():
+        sheet = openpyxl.load_workbook(intake_ws.ws.root / sub.receipt_path)[RECEIPT_SHEET]
+        steps.append(next(r[2] for r in sheet.iter_rows(values_only=True) if r[0] == "下一步"))
+    assert steps == [NEXT_STEP_SUPERSEDED, NEXT_STEP_CLEAN]
+
+
 def test_rejected_newer_return_leaves_the_older_in_force(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     intake_ws.run()
@@ -533,6 +548,44 @@ def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
     (f,) = [f for f in sub.findings if f.rule_id == "late_submission"]
     assert (f.severity, f.row) == (WARNING, None) and "2026-04-08" in f.message
     assert "逾期" in sub.summary
+
+
+def test_a_late_correction_of_an_accepted_return_is_not_told_it_counts_as_late(intake_ws):
+    import datetime as dt
+
+    on_time = dt.datetime(2026, 4, 7, 10, 0).timestamp()
+    late = dt.datetime(2026, 4, 9, 10, 0).timestamp()
+    intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3), mtime=on_time)
+    bad = rows(3)
+    bad[0]["status"] = "在建"
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1_v1.xlsx", bad, unit=OTHER_UNIT, mtime=on_time)
+    intake_ws.run()
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(2), mtime=late)
+    intake_ws.drop(f"{OTHER_UNIT}_2026Q1_v2.xlsx", rows(2), unit=OTHER_UNIT, mtime=late)
+    intake_ws.run()
+    # the first unit's timeliness was settled by v1; the other unit's first accepted return is late
+    correction = intake_ws.submission(f"{UNIT}_2026Q1_v2.xlsx")
+    assert (correction.status, correction.on_time) == (wh.ACCEPTED, False)
+    assert "late_submission" not in {f.rule_id for f in correction.findings}
+    first_accepted = intake_ws.submission(f"{OTHER_UNIT}_2026Q1_v2.xlsx")
+    assert "late_submission" in {f.rule_id for f in first_accepted.findings}
+
+
+def test_warnings_explained_in_the_note_are_not_asked_about_again(intake_ws):
+    over = rows(2)
+    for r in over:
+        r["cumulative_completed"] = r["total_investment"] + 100  # above total: a warning
+    over[0]["note"] = "追加投资，已报发改委备案"
+    intake_ws.drop(NAME, over)
+    intake_ws.run()
+    sub = intake_ws.submission(NAME)
+    warned = sorted((f.row, f.explained) for f in sub.findings if f.rule_id == "cumulative_over_total")
+    assert sub.status == wh.ACCEPTED and warned == [(2, True), (3, False)]
+    assert "有1条提示请核实并在备注中说明（另有1条已说明）" in sub.summary
+    over[1]["note"] = "设备涨价，已核实"
+    intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", over)
+    intake_ws.run()
+    assert "2条提示均已在备注中说明" in intake_ws.submission(f"{UNIT}_2026Q1_v2.xlsx").summary
 
 
 # ------------------------------------------------------------------------------ crash and rerun

@@ -13,7 +13,9 @@ from techreform.findings import ERROR, WARNING, Finding
 from techreform.receipts import (
     ERROR_FILL_COLOR,
     NEXT_STEP_CLEAN,
+    NEXT_STEP_NOTED,
     NEXT_STEP_REJECTED,
+    NEXT_STEP_SUPERSEDED,
     NEXT_STEP_WARNINGS,
     RECEIPT_SHEET,
     receipt_file_name,
@@ -313,6 +315,27 @@ def test_accepted_with_warnings_and_clean(tmp_path):
     assert facts["审核结果"] == "受理" and facts["下一步"] == NEXT_STEP_CLEAN
     assert facts["报送截止"] == "—" and facts["是否按时"] == "—"
     assert _table(ws) == [["无"] + [None] * 7]
+
+
+def test_explained_warnings_and_notices_ask_for_nothing(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    message = "累计超总投资（已在备注中说明：已核实）"
+    explained = Finding("cumulative_over_total", WARNING, message, "项目表", 6, explained=True)
+    notice = Finding("unit_converted", WARNING, "“总投资（元）”以元填报，已按÷10000折算为万元")
+    out = _write(tmp_path, src, status="accepted", findings=[explained, notice])
+    facts = _facts(openpyxl.load_workbook(out)[RECEIPT_SHEET])
+    assert facts["下一步"] == NEXT_STEP_NOTED
+    assert facts["审核发现"] == "错误 0 条 / 提示 2 条（其中 1 条已在备注中说明）"
+    explained.explained = False
+    out = _write(tmp_path / "b", src, status="accepted", findings=[explained, notice])
+    assert _facts(openpyxl.load_workbook(out)[RECEIPT_SHEET])["下一步"] == NEXT_STEP_WARNINGS
+
+
+def test_a_return_superseded_by_the_time_of_its_receipt_says_so(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    out = _write(tmp_path, src, status="accepted", findings=[], superseded=True)
+    facts = _facts(openpyxl.load_workbook(out)[RECEIPT_SHEET])
+    assert facts["审核结果"] == "受理" and facts["下一步"] == NEXT_STEP_SUPERSEDED
 
 
 def test_unreadable_source(tmp_path):

@@ -53,6 +53,13 @@ def test_migrations_create_the_schema_at_head(engine):
     assert {"uscc", "project_code", "ytd_completed", "phone", "submission_id"} <= project_cols
 
 
+def test_models_and_migrations_agree(engine):
+    from alembic.autogenerate import compare_metadata
+
+    with engine.connect() as c:
+        assert compare_metadata(MigrationContext.configure(c), wh.Base.metadata) == []
+
+
 def test_downgrade_and_upgrade_round_trip(engine):
     cfg = wh.alembic_config(engine)
     with engine.begin() as conn:
