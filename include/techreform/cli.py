@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,31 @@ from techreform.pipeline import NOT_BUILT, STEPS
 from techreform.workspace import Workspace
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors told in Chinese, as every other message of the command."""
+
+    _MESSAGES = (
+        (r"the following arguments are required: (.*)", "缺少必填参数：{0}"),
+        (
+            r"argument (\S+): invalid choice: '(.*?)' \(choose from (.*)\)",
+            "参数 {0} 的取值“{1}”无效，可选：{2}",
+        ),
+        (r"argument (\S+): invalid \w+ value: '(.*)'", "参数 {0} 的取值“{1}”格式不对"),
+        (r"argument (\S+): expected one argument", "参数 {0} 后面需要一个取值"),
+        (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+        (r"argument (\S+): (.*)", "参数 {0}：{1}"),  # our own checks' messages, already Chinese
+    )
+
+    def error(self, message: str):  # type: ignore[override]
+        for pattern, chinese in self._MESSAGES:
+            m = re.fullmatch(pattern, message)
+            if m:
+                message = chinese.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
 def _period(text: str) -> Period:
     try:
         return Period.parse(text)
@@ -20,8 +46,54 @@ def _period(text: str) -> Period:
         raise argparse.ArgumentTypeError(str(e)) from e
 
 
+def _profile(text: str) -> str:
+    """A shipped profile's id, or the path of a profile file of the user's own (policy is data)."""
+    if text in profiles.available():
+        return text
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        try:
+            profiles.load(str(path.resolve()))
+        except Exception as e:
+            raise argparse.ArgumentTypeError(f"政策配置文件 {text} 无法读取：{e}") from e
+        return str(path.resolve())
+    raise argparse.ArgumentTypeError(
+        f"未知的政策配置“{text}”；可选：{'、'.join(profiles.available())}，或一个配置文件（.yaml）的路径"
+    )
+
+
+def _quarters(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 4:
+        raise argparse.ArgumentTypeError(f"示例数据季度数应为 1 到 4，而不是“{text}”")
+    return int(text)
+
+
+def _database_url(text: str) -> str:
+    """Checked before anything is created: a mistyped URL should fail at init, not at the first run."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        create_engine(text).dispose()  # loads the dialect and driver; does not connect
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as e:
+        raise argparse.ArgumentTypeError(
+            f"无法使用数据库地址“{text}”（{type(e).__name__}: {e}）：请写 SQLAlchemy URL，"
+            "如 postgresql+psycopg://用户@主机/库名 或 sqlite:////路径/warehouse.sqlite"
+        ) from e
+    return text
+
+
 def cmd_init(a: argparse.Namespace) -> int:
     ws = Workspace(Path(a.workspace).resolve())
+    if ws.exists():
+        current = ws.settings["profile"]
+        if current != a.profile:
+            print(
+                f"错误：工作区 {ws.root} 已使用政策配置 {current}，不能改为 {a.profile}；"
+                "不同政策口径请分别建立工作区",
+                file=sys.stderr,
+            )
+            return 2
     ws.create(a.profile, database_url=a.database_url)
     print(f"已创建工作区 {ws.root}（政策配置 {a.profile}）")
     if a.sample:
@@ -115,18 +187,23 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="techreform", description="技改投资统计监测与考核：县区季报接收、审核、入库与回执"
-    )
+    p = _Parser(prog="techreform", description="技改投资统计监测与考核：县区季报接收、审核、入库与回执")
     sub = p.add_subparsers(dest="command", required=True)
 
     i = sub.add_parser("init", help="创建工作区")
     i.add_argument("workspace", help="工作区目录")
-    i.add_argument("--profile", required=True, choices=profiles.available(), help="政策配置")
+    i.add_argument(
+        "--profile",
+        required=True,
+        type=_profile,
+        help=f"政策配置：{'、'.join(profiles.available())}，或自定义配置文件（.yaml）的路径",
+    )
     i.add_argument("--sample", action="store_true", help="填入生成的示例城市（报表、统计数据、目标）")
     i.add_argument("--year", type=int, default=2026, help="示例数据年份")
-    i.add_argument("--quarters", type=int, default=3, help="示例数据季度数")
-    i.add_argument("--database-url", help="数据仓库的 SQLAlchemy URL（默认：工作区内 SQLite）")
+    i.add_argument("--quarters", type=_quarters, default=3, help="示例数据季度数（1-4）")
+    i.add_argument(
+        "--database-url", type=_database_url, help="数据仓库的 SQLAlchemy URL（默认：工作区内 SQLite）"
+    )
     i.set_defaults(func=cmd_init)
 
     t = sub.add_parser("template", help="生成某县区某季度的空白填报模板")

@@ -473,8 +473,9 @@ def _write_instructions(ws: Worksheet, profile: Profile, unit: Unit, period: Per
 
     section("一、报表说明")
     jurisdiction = profile.jurisdiction.name
+    programme = profile.name if profile.name.startswith(jurisdiction) else f"{jurisdiction}{profile.name}"
     paragraph(
-        f"本表是{jurisdiction}{profile.name}（{profile.document}）技术改造项目季度统计报表，"
+        f"本表是{programme}（{profile.document}）技术改造项目季度统计报表，"
         f"由{unit.name}（单位代码 {unit.code}）工业和信息化主管部门按季度填报，报告期为{period.label}"
         f"（{period.year}年1月至{period.end_date.month}月）。本辖区内所有在建、计划和本年竣工（投产）"
         "的工业技术改造项目，一个项目填一行（项目表）；企业获得的各类认定填在认定表。"

@@ -56,6 +56,9 @@ class Workspace:
             )
         return json.loads(p.read_text(encoding="utf-8"))
 
+    def exists(self) -> bool:
+        return (self.root / SETTINGS_FILE).exists()
+
     @property
     def profile(self) -> profiles.Profile:
         return profiles.load(self.settings["profile"])

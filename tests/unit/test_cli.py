@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
+import yaml
 
-from techreform import cli, schema
+from techreform import cli, profiles, schema
 from techreform import warehouse as wh
 from tests.conftest import UNIT, base_row, set_mtime
 
@@ -27,6 +29,52 @@ def test_steps_not_built_yet_say_so_and_succeed(tmp_path, capsys):
     for step in ("reconcile", "check", "assess"):
         assert cli.main(["run", str(tmp_path / "ws"), "--period", "2026Q3", "--step", step]) == 0
     assert capsys.readouterr().out.count("尚未实现") == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--profile", "nosuch"], "未知的政策配置“nosuch”"),
+        ([], "缺少必填参数：--profile"),
+        (["--profile", "luoyang-2021", "--sample", "--quarters", "5"], "季度数应为 1 到 4"),
+        (["--profile", "luoyang-2021", "--database-url", "nosuch://x"], "无法使用数据库地址"),
+    ],
+)
+def test_init_usage_errors_are_told_in_chinese_and_create_nothing(tmp_path, capsys, args, said):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["init", str(tmp_path / "ws"), *args])
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_plain_postgresql_url_is_accepted():
+    url = "postgresql://postgres@127.0.0.1:5432/postgres"
+    assert cli._database_url(url) == url  # the driver SQLAlchemy picks for it is installed
+
+
+def test_init_refuses_to_switch_a_workspace_to_another_profile(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    assert cli.main(["init", str(ws), "--profile", "luoyang-2021"]) == 0
+    assert cli.main(["init", str(ws), "--profile", "luoyang-2021"]) == 0  # re-init is harmless
+    assert cli.main(["init", str(ws), "--profile", "xinxiang-2022"]) == 2
+    assert "已使用政策配置 luoyang-2021" in capsys.readouterr().err
+    assert not (ws / "inbox" / "410702").exists()
+
+
+def test_a_profile_file_of_the_users_own(tmp_path, capsys):
+    """Policy is data: a city that is not shipped brings its profile as a YAML file."""
+    from importlib import resources
+
+    data = yaml.safe_load((resources.files(profiles) / "luoyang-2021.yaml").read_text(encoding="utf-8"))
+    data["id"], data["name"] = "luoyang-dev", "洛阳市开发区技改"
+    data["units"] = [*data["units"], {"code": "410371", "name": "洛阳高新技术产业开发区"}]
+    path = tmp_path / "luoyang-dev.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    ws = tmp_path / "ws"
+    assert cli.main(["init", str(ws), "--profile", str(path)]) == 0
+    assert (ws / "inbox" / "410371").is_dir()
+    assert cli.main(["template", str(ws), "--unit", "410371", "--period", "2026Q3"]) == 0
 
 
 def test_template_for_an_unknown_unit_is_refused(tmp_path, capsys):

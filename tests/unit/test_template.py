@@ -232,6 +232,7 @@ def test_instructions_sheet(wb, profile):
     assert "410302_2026Q3_技改项目季报.xlsx" in text
     assert "万元" in text and "合计" in text and "个人信息" in text
     assert "错误（退回）" in text and "提示（需在备注中说明）" in text
+    assert f"本表是{profile.name}（" in text and "洛阳市洛阳市" not in text
     # one row per field: (表, 栏目, 填写要求, 违反时的处理)
     rows = {(r[0], r[1]): r for r in ws.iter_rows(values_only=True) if r[0] in schema.FIELDS_BY_SHEET}
     for sheet, fields in schema.FIELDS_BY_SHEET.items():
