@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
+
+log = logging.getLogger(__name__)
 
 PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -75,8 +78,24 @@ class Period:
 def _is_workday(d: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(d)
-    except NotImplementedError:  # beyond the calendar's years: weekdays only
-        return d.weekday() < 5
+    except NotImplementedError:  # a year the calendar has not been given yet
+        return d.weekday() < 5 and d not in _foreseeable_holidays(d.year)
+
+
+@lru_cache(maxsize=16)
+def _foreseeable_holidays(year: int) -> frozenset[dt.date]:
+    """The holidays of a year the State Council has not yet published: those fixed by the calendar
+    and the ones that fall near a quarter's deadline (元旦, 清明, 劳动节, the National Day week).
+    The make-up working days are not known in advance, so a deadline may come a day late."""
+    log.warning("chinesecalendar has no %d holidays yet: fixed-date holidays only", year)
+    days = {dt.date(year, 1, 1), dt.date(year, 5, 1), dt.date(year, 5, 2)}
+    days |= {dt.date(year, 10, d) for d in range(1, 8)}
+    days |= {
+        day
+        for day, name in chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
+        if name == "清明"
+    }
+    return frozenset(days)
 
 
 def period_from_name(name: str) -> Period | None:
