@@ -28,7 +28,8 @@ def _params() -> tuple[str, str | None, float]:
     if period is None:  # a scheduled run collects the quarter that ended last
         from techreform.periods import Period
 
-        when = ctx.get("logical_date") or ctx["dag_run"].run_after
+        # the quarter by the local calendar (TZ=Asia/Shanghai in deployments), not by UTC's
+        when = (ctx.get("logical_date") or ctx["dag_run"].run_after).astimezone()
         period = str(Period(when.year, (when.month - 1) // 3 + 1).previous())
     return ws, period, float(params.get("settle_seconds", 5))
 

@@ -42,7 +42,6 @@ from .profiles import Profile, Unit
 from .workspace import Workspace
 
 TECH = "改建和技术改造"  # the only 建设性质 counted as tech-reform investment (§3.2)
-_TZ = dt.timezone(dt.timedelta(hours=8))  # returns arrive in China time
 _STATS_COLUMNS = (
     "统计项目编号",
     "项目名称",
@@ -1703,7 +1702,9 @@ def _write_submissions(ws: Workspace, city: _City, subs: list[_Submission], styl
         rows = write_return(path, v.rows, recognitions=s.recognitions, layout=layout)
         for e in v.errors + v.warnings:
             e["row"] = None if e["index"] is None else rows[e["index"]]
-        stamp = v.received.replace(tzinfo=_TZ).timestamp()
+        # Office hours as the machine's local time, the clock intake reads received times by
+        # (deployments run in China time: TZ=Asia/Shanghai in docker-compose.yaml).
+        stamp = v.received.timestamp()
         os.utime(path, (stamp, stamp))
     return versions
 
@@ -1722,7 +1723,7 @@ def _summarise(ws, city, subs, versions, silent, in_force) -> dict:
                 "unit": s.unit.code,
                 "period": str(period),
                 "version": v.version,
-                "received_at": v.received.replace(tzinfo=_TZ).isoformat(),
+                "received_at": v.received.isoformat(),
                 "on_time": v.received.date() <= deadline,
                 "expected": v.expected,
                 "format": s.layout.fmt,

@@ -91,6 +91,12 @@ def test_every_airflow_service_gets_the_common_mounts(compose):
             assert target in mounts, f"{name} does not mount {target}"
 
 
+def test_airflow_runs_on_china_time(compose):
+    """Received times and deadlines are read on the local clock; a UTC container would be 8 h off."""
+    for name, svc in _airflow_services(compose).items():
+        assert svc["environment"]["TZ"] == "${TZ:-Asia/Shanghai}", name
+
+
 def test_executor_and_metadata_db(common):
     env = common["environment"]
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
