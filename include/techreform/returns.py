@@ -603,8 +603,52 @@ def read_return(path: Path) -> ParsedReturn:
         if sheet is not None and "category" in sheet.columns and "project_name" not in sheet.columns:
             parsed.recognitions = sheet
             break
+    if parsed.projects is not None:
+        _percent_formatted(path, parsed.projects)
     parsed.findings.extend(_sheet_findings(parsed))
     return parsed
+
+
+_PCT_FIELDS = tuple(f.name for f in schema.PROJECT_FIELDS if f.kind == "pct")
+
+
+def _percent_formatted(path: Path, sheet: Sheet) -> None:
+    """15% typed into Excel is stored as 0.15 in a %-formatted cell, and calamine gives no formats:
+    for the few numbers small enough to be such a fraction, ask openpyxl for the cell's format.
+    (An .xls keeps its formats out of reach here; text such as "15%" is read as 15 anyway.)"""
+    suspects = [
+        (row, name)
+        for row in sheet.rows
+        for name in _PCT_FIELDS
+        if isinstance(row.get(f"{name}__raw"), int | float)
+        and not isinstance(row.get(f"{name}__raw"), bool)
+        and row.get(name) is not None
+        and 0 < abs(row[name]) <= 5
+    ]
+    if not suspects or _sniff_xls(path):
+        return
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        at = {(row["_row"], sheet.columns[name].index): (row, name) for row, name in suspects}
+        rows, cols = [r for r, _ in at], [c for _, c in at]
+        # one pass over the block that holds them: a read-only sheet is a stream
+        for cells in wb[sheet.name].iter_rows(min(rows), max(rows), min(cols), max(cols)):
+            for cell in cells:
+                hit = at.get((cell.row, cell.column))
+                if hit and "%" in (cell.number_format or ""):
+                    row, name = hit
+                    row[name] = round(row[name] * 100, 6)
+        wb.close()
+    except Exception:  # a workbook openpyxl cannot read: keep calamine's values
+        return
+
+
+def _sniff_xls(path: Path) -> bool:
+    """An .xls (BIFF) file, whatever its name says: its bytes start with the OLE2 signature."""
+    with path.open("rb") as f:
+        return f.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 # Columns a return cannot do without: the rules and indicators read them.

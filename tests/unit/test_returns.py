@@ -923,3 +923,25 @@ def test_accounting_and_typographic_negatives_are_numbers(raw):
     from techreform.returns import parse_number
 
     assert parse_number(raw) == (-100.0, True)
+
+
+def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
+    """15% typed into a cell is stored as 0.15 with a % format; the header asks for 15."""
+    import openpyxl
+
+    grid = _header_grid(["总投资（万元）", "减少产线员工（%）", "降低综合能耗（%）", "提升生产效率（%）"])
+    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 1.2])
+    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 1.2])
+    path = tmp_path / "410304_2026Q1.xlsx"
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = schema.PROJECT_SHEET
+    for row in grid:
+        ws.append(row)
+    for col in "JKL":
+        ws[f"{col}2"].number_format = "0%"  # the first project typed as percentages, the second not
+    book.save(path)
+    first, second = read_return(path).projects.rows
+    pcts = ("staff_reduction_pct", "energy_reduction_pct", "efficiency_gain_pct")
+    assert [first[n] for n in pcts] == [15.0, 50.0, 120.0]
+    assert [second[n] for n in pcts] == [0.15, 0.5, 1.2]
