@@ -171,6 +171,11 @@ def receive(
 # ------------------------------------------------------------------------------------ process
 
 
+# File-level errors that leave the rows readable on their own: the county hears of every problem
+# at once. (A missing column or an unknown period would make the row rules say wrong things.)
+_ROWS_STILL_CHECKED = {"wrong_unit", "unknown_unit"}
+
+
 @dataclass
 class Pending:
     sub: wh.Submission
@@ -178,13 +183,22 @@ class Pending:
     period: Period | None = None
     findings: list[Finding] = field(default_factory=list)
 
+    def _file_errors(self) -> set[str]:
+        return {f.rule_id for f in self.findings if f.severity == ERROR and f.row is None}
+
     @property
     def can_validate_rows(self) -> bool:
         return (
             self.parsed is not None
             and self.parsed.projects is not None
-            and not any(f.severity == ERROR and f.row is None for f in self.findings)
+            and self.period is not None
+            and self._file_errors() <= _ROWS_STILL_CHECKED
         )
+
+    @property
+    def can_compare_history(self) -> bool:
+        """The cross-period rules compare with the unit's earlier returns: only for the unit's own."""
+        return self.can_validate_rows and not self._file_errors()
 
 
 def _unprocessable(p: Pending) -> None:
@@ -341,7 +355,7 @@ def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earli
     """For each file of a round, its unit's returns in force for earlier periods; two queries for
     the whole round (a unit has at most one file in a round, so the round's own decisions never
     change what another file of the round is compared with)."""
-    files = [p for p in files if p.can_validate_rows and p.period is not None]
+    files = [p for p in files if p.can_compare_history]
     units = {p.sub.unit_code for p in files}
     if not units:
         return {}
@@ -450,7 +464,7 @@ def _run_rules_batch(
     rec_rows: list[dict[str, Any]] = []
     where: dict[int, tuple[Pending, dict[str, Any]]] = {}
     for p in files:
-        if not p.can_validate_rows:
+        if not (p.can_compare_history if stage == "history" else p.can_validate_rows):
             continue
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
         prev: dict[str, wh.Project] = {}
@@ -493,7 +507,7 @@ def _run_rules_batch(
 
 def _vanished(p: Pending, e: _Earlier | None) -> list[Finding]:
     """Projects of the previous return in force that are gone without being completed (a warning)."""
-    if not p.can_validate_rows or p.period is None or e is None or e.latest is None:
+    if not p.can_compare_history or e is None or e.latest is None:
         return []
     earlier, prev = e.latest, e.latest_projects
     now = {k for r in p.parsed.projects.rows for k in _project_keys(r)}

@@ -177,6 +177,22 @@ def test_wrong_unit_named_in_the_metadata(intake_ws):
     assert OTHER_UNIT_NAME in sub.findings[0].message and OTHER_UNIT in sub.findings[0].message
 
 
+def test_a_file_in_the_wrong_folder_also_has_its_rows_checked_but_not_against_this_units_history(
+    intake_ws,
+):
+    high = rows(3)
+    for r in high:
+        r["ytd_completed"], r["cumulative_completed"] = 900, 900
+    intake_ws.drop(f"{UNIT}_2026Q1.xlsx", high)  # this unit's own Q1
+    intake_ws.run()
+    other = rows(3)  # another unit's Q2: lower 本年累计 than this unit's Q1, which is no error of its own
+    other[2]["status"] = "在建"
+    intake_ws.drop("2026Q2_技改项目季报.xlsx", other, meta=meta_for(unit=OTHER_UNIT, period="2026Q2"))
+    intake_ws.run()
+    sub = intake_ws.submission("2026Q2_技改项目季报.xlsx")
+    assert_rejected(intake_ws, sub, [("bad_status", ERROR, 4, "status"), ("wrong_unit", ERROR, None, None)])
+
+
 def test_own_unit_in_the_file_name_is_fine(intake_ws):
     intake_ws.drop("瀍河回族区2026年第一季度技改项目季报.xlsx", meta=meta_for())
     intake_ws.run()
