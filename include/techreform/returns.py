@@ -614,7 +614,7 @@ _PCT_FIELDS = tuple(f.name for f in schema.PROJECT_FIELDS if f.kind == "pct")
 
 def _percent_formatted(path: Path, sheet: Sheet) -> None:
     """15% typed into Excel is stored as 0.15 in a %-formatted cell, and calamine gives no formats:
-    for the few numbers small enough to be such a fraction, ask openpyxl for the cell's format.
+    for the few numbers below 1, which such fractions are, ask openpyxl for the cell's format.
     (An .xls keeps its formats out of reach here; text such as "15%" is read as 15 anyway.)"""
     suspects = [
         (row, name)
@@ -623,7 +623,7 @@ def _percent_formatted(path: Path, sheet: Sheet) -> None:
         if isinstance(row.get(f"{name}__raw"), int | float)
         and not isinstance(row.get(f"{name}__raw"), bool)
         and row.get(name) is not None
-        and 0 < abs(row[name]) <= 5
+        and 0 < abs(row[name]) < 1  # 8% → 0.08; a plain 0.5 (%) is rare, a plain 3.5 is not
     ]
     if not suspects or _sniff_xls(path):
         return

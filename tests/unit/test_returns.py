@@ -930,8 +930,8 @@ def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
     import openpyxl
 
     grid = _header_grid(["总投资（万元）", "减少产线员工（%）", "降低综合能耗（%）", "提升生产效率（%）"])
-    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 1.2])
-    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 1.2])
+    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 0.8])
+    grid.append(_header_grid([], [])[1] + [5000, 0.15, 0.5, 0.8])
     path = tmp_path / "410304_2026Q1.xlsx"
     book = openpyxl.Workbook()
     ws = book.active
@@ -943,5 +943,5 @@ def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
     book.save(path)
     first, second = read_return(path).projects.rows
     pcts = ("staff_reduction_pct", "energy_reduction_pct", "efficiency_gain_pct")
-    assert [first[n] for n in pcts] == [15.0, 50.0, 120.0]
-    assert [second[n] for n in pcts] == [0.15, 0.5, 1.2]
+    assert [first[n] for n in pcts] == [15.0, 50.0, 80.0]
+    assert [second[n] for n in pcts] == [0.15, 0.5, 0.8]
