@@ -432,12 +432,14 @@ def _run_rules(
         _run_rules_batch(files, validator, stage, earlier)
         return
     except Exception:
-        if len(files) == 1:
+        # only files with rows to check can tell a bad file from a broken rule engine
+        checked = [p for p in files if _has_rows_for(p, stage)]
+        if len(checked) < 2:
             raise
-        log.warning("rules failed on a batch of %d files; trying them one by one", len(files), exc_info=True)
-    before = {id(p): list(p.findings) for p in files}
+        log.warning("rules failed on a batch of %d files; trying each alone", len(checked), exc_info=True)
+    before = {id(p): list(p.findings) for p in checked}
     failed = []
-    for p in files:
+    for p in checked:
         p.findings = list(before[id(p)])  # drop what the failed batch left half added
         try:
             _run_rules_batch([p], validator, stage, earlier)
@@ -445,10 +447,14 @@ def _run_rules(
             log.exception("%s rules failed on %s (submission %s)", stage, p.sub.inbox_path, p.sub.id)
             p.findings = list(before[id(p)])
             failed.append(p)
-    if len(failed) == len(files):
+    if len(failed) == len(checked):
         raise RuntimeError(f"the {stage} rules failed on every file of the batch")
     for p in failed:
         _unprocessable(p)
+
+
+def _has_rows_for(p: Pending, stage: str) -> bool:
+    return p.can_compare_history if stage == "history" else p.can_validate_rows
 
 
 def _run_rules_batch(
@@ -464,7 +470,7 @@ def _run_rules_batch(
     rec_rows: list[dict[str, Any]] = []
     where: dict[int, tuple[Pending, dict[str, Any]]] = {}
     for p in files:
-        if not (p.can_compare_history if stage == "history" else p.can_validate_rows):
+        if not _has_rows_for(p, stage):
             continue
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
         prev: dict[str, wh.Project] = {}
@@ -552,6 +558,20 @@ def _summary(p: Pending, status: str) -> str:
     return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
 
 
+def _accepted_before(session: Session, sub: wh.Submission) -> bool:
+    return (
+        session.scalar(
+            select(wh.Submission.id).where(
+                wh.Submission.unit_code == sub.unit_code,
+                wh.Submission.period == sub.period,
+                wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)),
+                wh.Submission.id != sub.id,
+            )
+        )
+        is not None
+    )
+
+
 def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> None:
     """Record the decision, the findings and (if accepted) the rows, in the caller's transaction."""
     sub = session.merge(p.sub)
@@ -563,15 +583,7 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         sub.deadline = p.period.deadline(profile.deadline_working_days)
         sub.on_time = sub.received_at.date() <= sub.deadline
         # Timeliness is the unit's earliest accepted return's: a later correction does not count.
-        counted_before = session.scalar(
-            select(wh.Submission.id).where(
-                wh.Submission.unit_code == sub.unit_code,
-                wh.Submission.period == sub.period,
-                wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)),
-                wh.Submission.id != sub.id,
-            )
-        )
-        if not sub.on_time and counted_before is None:
+        if not sub.on_time and not _accepted_before(session, sub):
             p.findings.append(
                 Finding(
                     "late_submission",

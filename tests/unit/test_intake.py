@@ -778,11 +778,12 @@ def test_a_file_the_rules_fail_on_is_rejected_and_the_others_go_on(intake_ws):
 def test_rules_failing_on_every_file_stop_the_run_and_decide_nothing(intake_ws):
     intake_ws.drop(NAME, rows(3))
     intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)
+    intake_ws.drop_bytes(f"{UNIT}_2026Q1.pdf", b"%PDF")  # no rows: says nothing of the rule engine
     real = intake_ws.validator
     intake_ws.validator = _FailingOn(real, None)  # e.g. a broken GX install: not the counties' fault
     with pytest.raises(RuntimeError):
         intake_ws.run()
-    assert [s.status for s in intake_ws.submissions()] == [wh.RECEIVED, wh.RECEIVED]
+    assert [s.status for s in intake_ws.submissions()] == [wh.RECEIVED] * 3
     intake_ws.validator = real
     intake_ws.run()
-    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED, wh.ACCEPTED]
+    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED, wh.ACCEPTED, wh.REJECTED]
