@@ -126,7 +126,10 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 _ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
 
 
-_THIS_YEAR = re.compile(r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|[一二三四1-4]季度|20\d\d年(?![底末])")
+# 本年/1-9月/前三季度/三季度累计/一季度/2026年…完成投资: this year's (三季度完成 alone is the quarter's)
+_THIS_YEAR = re.compile(
+    r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|前[一二三1-3]季度|[一二三四1-4]季度累计|[一1]季度|20\d\d年(?![底末])"
+)
 # 截至上年底累计, 以前年度完成, 上年同期: figures of earlier years, none of this return's fields
 _EARLIER_YEARS = re.compile(r"上年|去年|以前年度|往年|历年|上一年")
 _YEAR_FIELDS = ("ytd_completed", "cumulative_completed", "annual_plan")
@@ -463,7 +466,7 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
     sheet = Sheet(name=name, kind=kind, header_row=hr + 1)
     table_unit = _unit_line(grid, hr) or "万元"
-    unit_open: set[str] = set()  # amount columns whose header names no unit: a units row may
+    unit_open: set[str] = set()  # amount columns whose header names no unit (a units row may)
     for c, (fname, text) in found.items():
         sheet.columns[fname] = Column(fname, text, c + 1)  # the grid starts at A1
         if fields[fname].kind == "amount":
@@ -631,6 +634,9 @@ def _percent_formatted(path: Path, sheet: Sheet) -> None:
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception:  # a workbook openpyxl cannot read: keep calamine's values
+        return
+    try:
         at = {(row["_row"], sheet.columns[name].index): (row, name) for row, name in suspects}
         rows, cols = [r for r, _ in at], [c for _, c in at]
         # one pass over the block that holds them: a read-only sheet is a stream
@@ -640,9 +646,10 @@ def _percent_formatted(path: Path, sheet: Sheet) -> None:
                 if hit and "%" in (cell.number_format or ""):
                     row, name = hit
                     row[name] = round(row[name] * 100, 6)
-        wb.close()
-    except Exception:  # a workbook openpyxl cannot read: keep calamine's values
+    except Exception:  # a sheet openpyxl reads otherwise than calamine: keep calamine's values
         return
+    finally:
+        wb.close()
 
 
 def _sniff_xls(path: Path) -> bool:
