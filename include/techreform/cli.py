@@ -78,7 +78,7 @@ def _database_url(text: str) -> str:
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as e:
         raise argparse.ArgumentTypeError(
             f"无法使用数据库地址“{text}”（{type(e).__name__}: {e}）：请写 SQLAlchemy URL，"
-            "如 postgresql+psycopg://用户@主机/库名 或 sqlite:////路径/warehouse.sqlite"
+            "如 postgresql://用户@主机/库名 或 sqlite:////路径/warehouse.sqlite"
         ) from e
     return text
 
