@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import math
 import re
 import unicodedata
@@ -26,6 +27,8 @@ from techreform.findings import ERROR, WARNING, Finding
 from techreform.periods import Period, month_index, period_from_name
 from techreform.schema import AMOUNT_UNITS, Field
 
+log = logging.getLogger(__name__)
+
 READABLE_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SCAN_ROWS = 10
 _BLANK_MARKERS = {"-", "—", "–", "/", "／", "--", "——", "－"}
@@ -38,6 +41,8 @@ _SIGNATURE_RE = re.compile(
     r"^[^:：]{0,10}(负责人|填表|填报|审核|制表|联系电话|电话|日期|报出|盖章)[^:：]{0,6}[:：]"
 )
 _INSTRUCTION_RE = re.compile(r"^(\d{1,2}[、.．]|[（(]\d{1,2}[)）]|[一二三四五六七八九十][、.．])\D")
+# （三）竣工投产项目, 二、续建项目: a section of the table, not a project
+_SECTION_RE = re.compile(r"^([（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])\D")
 _NUMBERING_TOKENS = set("甲乙丙丁戊己庚辛壬癸")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _MONTH_SUFFIX = re.compile(r"\s*(份|初|中|底|末|上旬|中旬|下旬)$")
@@ -124,27 +129,41 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 
 
 _ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
+_TEMPLATE_HEADERS = {
+    kind: {_header_key(f.header) for f in fields} for kind, fields in schema.FIELDS_BY_SHEET.items()
+}
 
 
 # 本年/1-9月/前三季度/三季度累计/一季度/2026年…完成投资: this year's (三季度完成 alone is the quarter's)
 _THIS_YEAR = re.compile(
-    r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|前[一二三1-3]季度|[一二三四1-4]季度累计|[一1]季度|20\d\d年(?![底末])"
+    r"本年|今年|当年|年初|年度|1[-—–~～至到]\d+月|前[一二三1-3]季度|[一二三四1-4]季度累计|[一1]季度"
+    r"|20\d\d年度?(累计)?完成"
 )
 # 截至上年底累计, 以前年度完成, 上年同期: figures of earlier years, none of this return's fields
 _EARLIER_YEARS = re.compile(r"上年|去年|以前年度|往年|历年|上一年")
 _YEAR_FIELDS = ("ytd_completed", "cumulative_completed", "annual_plan")
+_AS_OF = re.compile(r"截[至止]|月[底末]")
+_DATE_IN_HEADER = re.compile(r"(20\d\d)年(?:(\d{1,2})月)?")
+
+
+def _as_of_month(text: str) -> int:
+    """The month a header's figure stands at (截至2025年底 → Dec 2025); 0 when it names none. Of two
+    such columns for one field, the later is the current figure, the earlier a past one."""
+    m = _DATE_IN_HEADER.search(unicodedata.normalize("NFKC", text))
+    return month_index(int(m.group(1)), int(m.group(2) or 12)) if m else 0
 
 
 @cache
 def header_match(text: str, kind: str) -> tuple[str, int] | None:
-    """(field, score) a header names: 2 for an exact alias, 1 for the longest alias it contains."""
+    """(field, score) a header names: 3 for the template's own header, 2 for an exact alias, 1 for
+    the longest alias it contains (so 项目代码 beats an internal 项目编号 wherever they stand)."""
     key = _header_key(text)
     if not key:
         return None
     table = _ALIASES[kind]
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
     if key in table:
-        return table[key], 2
+        return table[key], 3 if key in _TEMPLATE_HEADERS[kind] else 2
     best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
     if best is None:
         if "完成" in key and "投资" in key and kind == schema.PROJECT_SHEET:  # 1-3月完成投资
@@ -160,6 +179,12 @@ def header_match(text: str, kind: str) -> tuple[str, int] | None:
     name = table[_header_key(best)]
     if name in _YEAR_FIELDS and _EARLIER_YEARS.search(key):
         return None
+    if (
+        name in ("cumulative_completed", "ytd_completed")
+        and _AS_OF.search(key)
+        and not _THIS_YEAR.search(key)
+    ):
+        return "cumulative_completed", 1  # 截至2026年3月底累计: since the start, as of a date
     if name in ("cumulative_completed", "ytd_completed") or (
         name == "total_investment" and "完成" in key  # 自开工累计完成投资总额 is not 总投资
     ):
@@ -372,10 +397,10 @@ def _assign(texts: dict[int, str], kind: str) -> dict[int, tuple[str, str]]:
     for c, text in texts.items():
         m = header_match(clean_text(text) or "", kind) if len(text) <= 60 else None
         if m:
-            candidates.append((-m[1], c, m[0], text.strip()))
+            candidates.append((-m[1], -_as_of_month(text), c, m[0], text.strip()))
     found: dict[int, tuple[str, str]] = {}
     taken: set[str] = set()
-    for _, c, name, text in sorted(candidates):
+    for _, _, c, name, text in sorted(candidates):
         if name not in taken:
             found[c] = (name, text)
             taken.add(name)
@@ -405,20 +430,30 @@ def _two_row_header(
             for c in range(c1 + 1, min(c2, len(upper) - 1) + 1):
                 upper[c] = upper[c] if upper[c] not in (None, "") else upper[c1]
     subs = {c: v for c, v in enumerate(lower) if isinstance(v, str) and v.strip()}
-    if len(_assign(subs, kind)) < 2 or any(
-        header_match(clean_text(v) or "", kind) is None for v in subs.values()
-    ):
-        return None  # a data row, or a line of remarks
+    named = sum(header_match(clean_text(v) or "", kind) is not None for v in subs.values())
+    totals = sum(_is_group_total(v) for v in subs.values())
+    # sub-headers are mostly field names (an extra 其中：建筑工程 may stand among them); a data row
+    # or a line of remarks is not
+    if len(_assign(subs, kind)) < 2 or 2 * (named + totals) < len(subs):
+        return None
     combined: dict[int, str] = {}
     for c in range(max(len(upper), len(lower))):
         top = upper[c] if c < len(upper) and isinstance(upper[c], str) else ""
         sub = subs.get(c, "")
-        if sub:  # the group's unit (万元/元) travels with its sub-headers
+        if sub and _is_group_total(sub):  # 总投资（万元） over 合计 | 其中：设备投资: the group's own figure
+            # (投资情况 over 合计 | 其中：…: the total of an investment group is the total investment)
+            named = header_match(clean_text(top) or "", kind) is not None or "投资" not in top
+            combined[c] = top if named else re.sub(r"^[^（(]*", "总投资", unicodedata.normalize("NFKC", top))
+        elif sub:  # the group's unit (万元/元) travels with its sub-headers
             unit = re.search(r"[（(](亿元|千元|万元|元)[)）]", unicodedata.normalize("NFKC", top))
             combined[c] = sub if not unit or re.search(r"元", sub) else f"{sub}（{unit.group(1)}）"
         elif top.strip():
             combined[c] = top
     return _assign(combined, kind)
+
+
+def _is_group_total(sub_header: str) -> bool:
+    return bool(re.fullmatch(r"(合计|小计|总计|共计|总额)", _SPACE_RE.sub("", sub_header)))
 
 
 def _convert(f: Field, raw: Any, text: str, factor: float) -> tuple[Any, bool]:
@@ -493,6 +528,14 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
             continue
         if _is_footer(filled):
             continue
+        if len(filled) <= 2 and _SECTION_RE.match(filled[-1]):
+            continue
+        if _names_header(texts, found, label_cols, kind):
+            # the header again (a printed form's page break), or the header of another table
+            # under this one (附：获认定情况), whose rows are no projects: the table ends there
+            if len(_assign({c: t for c, t in enumerate(texts) if t}, kind)) * 2 >= len(found):
+                continue
+            break
         if _is_units_row(filled):
             for fname in unit_open:  # 总投资 over 元: the units row says what the header did not
                 c = sheet.columns[fname].index - 1
@@ -516,11 +559,25 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
                 (None, True) if blank else _convert(fields[fname], raw, texts[c], sheet.columns[fname].factor)
             )
             row[fname] = value
-            row[f"{fname}__raw"] = None if blank else raw
+            # "—", "/", "无": nothing written, so a required cell holding one is missing
+            row[f"{fname}__raw"] = None if blank or (value is None and ok) else raw
             if not ok:
                 row[f"{fname}__invalid"] = texts[c]
         sheet.rows.append(row)
     return sheet
+
+
+def _names_header(
+    texts: list[str | None], found: dict[int, tuple[str, str]], cols: list[int], kind: str
+) -> bool:
+    """A row whose label cells hold their own column's header (统一社会信用代码, 企业名称)."""
+    for c in cols:
+        t = texts[c] if c < len(texts) else None
+        if t and len(t) <= 12 and not any(ch.isdigit() for ch in t):
+            m = header_match(t, kind)
+            if m and m[0] == found[c][0]:
+                return True
+    return False
 
 
 def _set_unit(col: Column, unit: str) -> None:
@@ -617,8 +674,8 @@ _PCT_FIELDS = tuple(f.name for f in schema.PROJECT_FIELDS if f.kind == "pct")
 
 def _percent_formatted(path: Path, sheet: Sheet) -> None:
     """15% typed into Excel is stored as 0.15 in a %-formatted cell, and calamine gives no formats:
-    for the few numbers below 1, which such fractions are, ask openpyxl for the cell's format.
-    (An .xls keeps its formats out of reach here; text such as "15%" is read as 15 anyway.)"""
+    for the few numbers small enough to be such a fraction, ask openpyxl (xlrd for an .xls) for
+    the cell's format. Text such as "15%" is read as 15 anyway."""
     suspects = [
         (row, name)
         for row in sheet.rows
@@ -626,28 +683,57 @@ def _percent_formatted(path: Path, sheet: Sheet) -> None:
         if isinstance(row.get(f"{name}__raw"), int | float)
         and not isinstance(row.get(f"{name}__raw"), bool)
         and row.get(name) is not None
-        and 0 < abs(row[name]) < 1  # 8% → 0.08; a plain 0.5 (%) is rare, a plain 3.5 is not
+        and 0 < abs(row[name]) < _PCT_FRACTION_BELOW[name]
     ]
-    if not suspects or _sniff_xls(path):
+    if not suspects:
         return
+    at = {(row["_row"], sheet.columns[name].index): (row, name) for row, name in suspects}
+    for r, c in _percent_cells(path, sheet.name, list(at)):
+        row, name = at[(r, c)]
+        row[name] = round(row[name] * 100, 6)
+
+
+# The largest fraction a %-formatted value of the field could be: staff and energy cut by 100% or
+# more do not happen, while efficiency may rise by up to 500% (DESIGN.md §3.1). A plain 0.5 (%)
+# is rare, a plain 3.5 (%) is not: those cells are the ones whose format is asked.
+_PCT_FRACTION_BELOW = {"staff_reduction_pct": 1.0, "energy_reduction_pct": 1.0, "efficiency_gain_pct": 5.0}
+
+
+def _percent_cells(path: Path, sheet_name: str, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Which of these (Excel row, column) cells carry a percentage format."""
+    try:
+        if _sniff_xls(path):
+            import xlrd
+
+            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+            ws = book.sheet_by_name(sheet_name)
+            out = []
+            for r, c in cells:
+                xf = book.xf_list[ws.cell_xf_index(r - 1, c - 1)]
+                if "%" in book.format_map[xf.format_key].format_str:
+                    out.append((r, c))
+            book.release_resources()
+            return out
+        return _percent_cells_xlsx(path, sheet_name, cells)
+    except Exception:  # a workbook these readers take otherwise than calamine: keep its values
+        log.debug("number formats of %s not read", path, exc_info=True)
+        return []
+
+
+def _percent_cells_xlsx(path: Path, sheet_name: str, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:
     import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True)
-    except Exception:  # a workbook openpyxl cannot read: keep calamine's values
-        return
-    try:
-        at = {(row["_row"], sheet.columns[name].index): (row, name) for row, name in suspects}
-        rows, cols = [r for r, _ in at], [c for _, c in at]
-        # one pass over the block that holds them: a read-only sheet is a stream
-        for cells in wb[sheet.name].iter_rows(min(rows), max(rows), min(cols), max(cols)):
-            for cell in cells:
-                hit = at.get((cell.row, cell.column))
-                if hit and "%" in (cell.number_format or ""):
-                    row, name = hit
-                    row[name] = round(row[name] * 100, 6)
-    except Exception:  # a sheet openpyxl reads otherwise than calamine: keep calamine's values
-        return
+    wanted = set(cells)
+    rows, cols = [r for r, _ in cells], [c for _, c in cells]
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:  # one pass over the block that holds them: a read-only sheet is a stream
+        block = wb[sheet_name].iter_rows(min(rows), max(rows), min(cols), max(cols))
+        return [
+            (cell.row, cell.column)
+            for line in block
+            for cell in line
+            if (cell.row, cell.column) in wanted and "%" in (cell.number_format or "")
+        ]
     finally:
         wb.close()
 

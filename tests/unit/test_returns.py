@@ -925,6 +925,39 @@ def test_accounting_and_typographic_negatives_are_numbers(raw):
     assert parse_number(raw) == (-100.0, True)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_percent_typed_into_excel_is_read_as_a_percentage_in_both_formats(tmp_path, suffix):
+    """The same as below, written by xlwt for .xls: efficiency may rise 150% (stored as 1.5)."""
+    import xlwt
+
+    grid = _header_grid(["总投资（万元）", "减少产线员工（%）", "提升生产效率（%）"])
+    values = [5000, 0.15, 1.5]
+    path = tmp_path / f"410304_2026Q1{suffix}"
+    if suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        ws = book.add_sheet(schema.PROJECT_SHEET)
+        pct = xlwt.easyxf(num_format_str="0%")
+        for c, v in enumerate(grid[0]):
+            ws.write(0, c, v)
+        for r in (1, 2):
+            for c, v in enumerate(_header_grid([], [])[1] + values):
+                ws.write(r, c, v, pct if r == 1 and c >= 9 else xlwt.Style.default_style)
+        book.save(str(path))
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        ws = book.active
+        ws.title = schema.PROJECT_SHEET
+        for row in (grid[0], _header_grid([], [])[1] + values, _header_grid([], [])[1] + values):
+            ws.append(row)
+        ws["J2"].number_format = ws["K2"].number_format = "0%"
+        book.save(path)
+    first, second = read_return(path).projects.rows
+    assert (first["staff_reduction_pct"], first["efficiency_gain_pct"]) == (15.0, 150.0)
+    assert (second["staff_reduction_pct"], second["efficiency_gain_pct"]) == (0.15, 1.5)
+
+
 def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
     """15% typed into a cell is stored as 0.15 with a % format; the header asks for 15."""
     import openpyxl
@@ -945,3 +978,92 @@ def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
     pcts = ("staff_reduction_pct", "energy_reduction_pct", "efficiency_gain_pct")
     assert [first[n] for n in pcts] == [15.0, 50.0, 80.0]
     assert [second[n] for n in pcts] == [0.15, 0.5, 0.8]
+
+
+@pytest.mark.parametrize(
+    ("headers", "values", "want"),
+    [
+        (  # an earlier as-of column left of this year's: 本年累计 from 1-3月, 自开工 from 开工以来
+            ["截至2025年12月底累计完成投资", "2026年1-3月完成投资", "开工以来累计完成投资"],
+            [1200, 300, 1500],
+            (300, 1500),
+        ),
+        (  # two as-of columns: the later date is the current figure
+            ["截至2025年底累计完成投资", "本年完成投资", "截至2026年3月底累计完成投资"],
+            [1200, 300, 1500],
+            (300, 1500),
+        ),
+        (["2026年1-3月完成投资", "累计完成投资（截至2026年3月）"], [300, 1500], (300, 1500)),
+    ],
+)
+def test_as_of_columns(tmp_path, headers, values, want):
+    grid = _header_grid(["总投资（万元）", *headers], [5000, *values])
+    (row,) = _sheet_file(tmp_path, grid).projects.rows
+    assert (row["ytd_completed"], row["cumulative_completed"]) == want
+
+
+def test_the_templates_own_header_wins_over_an_alias_left_of_it(tmp_path):
+    grid = _header_grid(["总投资（万元）", "建设进度", "项目编号"], [5000, "主体厂房已完工", "JG-2026-001"])
+    head, data = grid
+    # move 项目状态 and 项目代码 to the right of their aliases
+    order = [0, 1, 2, 4, 5, 7, 8, 9, 10, 6, 3]
+    head, data = [head[i] for i in order], [data[i] for i in order]
+    parsed = _sheet_file(tmp_path, [head, data])
+    (row,) = parsed.projects.rows
+    assert (row["status"], row["project_code"]) == ("续建", _project(0)["project_code"])
+    assert parsed.projects.columns["status"].header == "项目状态"
+
+
+@pytest.mark.parametrize("marker", ["—", "/", "-", "／"])
+def test_a_dash_in_a_required_cell_is_a_missing_value(tmp_path, marker, validator, empty_warehouse):
+    data = rows(2)
+    data[0]["total_investment"] = marker
+    data[1]["status"] = marker
+    ((_, parsed, findings),) = _validated(tmp_path, data, validator, empty_warehouse)
+    assert {(f.rule_id, f.row) for f in findings if f.severity == ERROR} == {
+        ("missing_total_investment", 2),
+        ("missing_status", 3),
+    }
+
+
+def _validated(tmp_path, data, validator, engine):
+    rf = write_return(tmp_path / f"{UNIT}_{PERIOD}.xlsx", data)
+    (p,) = validate(engine, validator, [(rf.path, UNIT, PERIOD)])
+    return [(rf, p.parsed, p.findings)]
+
+
+def test_two_row_header_with_an_extra_sub_header_and_a_totals_sub_header(tmp_path):
+    """投资情况（万元） over 合计 | 其中：设备投资 | 其中：建筑工程 (no field) | 本年计划 | 本年累计 |
+    自开工累计."""
+    top = _header_grid([])[0] + ["投资情况（万元）"] + [None] * 5
+    sub = [None] * 8 + ["合计", "其中：设备投资", "其中：建筑工程", "本年计划", "本年累计", "自开工累计"]
+    data = _header_grid([], [])[1] + [5000, 3000, 1500, 2000, 300, 1200]
+    parsed = _sheet_file(tmp_path, [top, sub, data], merges=["I1:N1"])
+    (row,) = parsed.projects.rows
+    names = ("total_investment", "equipment_investment", "annual_plan")
+    names += ("ytd_completed", "cumulative_completed")
+    assert [row[n] for n in names] == [5000, 3000, 2000, 300, 1200]
+    assert row["_row"] == 3 and not [f for f in parsed.findings if f.severity == ERROR]
+
+
+def test_a_repeated_header_is_skipped_and_a_second_table_ends_the_projects(tmp_path):
+    grid = _header_grid(["总投资（万元）"], [5000], [5000])
+    grid[2][2] = "另一个技术改造项目"
+    second_table = [
+        ["附：企业获认定情况"],
+        ["统一社会信用代码", "企业名称", "认定类别", "级别", "认定年份", "文号"],
+        [_project(0)["uscc"], _project(0)["enterprise_name"], "智能工厂", "省级", 2026, "豫工信〔2026〕1号"],
+    ]
+    parsed = _sheet_file(tmp_path, [grid[0], grid[1], grid[0], grid[2], *second_table])
+    assert [r["_row"] for r in parsed.projects.rows] == [2, 4]
+    assert not [f for f in parsed.findings if f.row is not None]
+
+
+@pytest.mark.parametrize("label", ["（三）竣工投产项目", "二、续建项目", "(1)智能化改造项目"])
+def test_a_section_label_is_not_a_project(tmp_path, label):
+    grid = _header_grid(["总投资（万元）"], [5000])
+    section = [None] * len(grid[0])
+    section[1] = label
+    parsed = _sheet_file(tmp_path, [grid[0], section, grid[1]])
+    assert [r["_row"] for r in parsed.projects.rows] == [3]
+    assert not [f for f in parsed.findings if f.row is not None]
