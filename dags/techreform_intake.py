@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
 
@@ -22,15 +23,16 @@ def _params() -> tuple[str, str | None, float]:
     ctx = get_current_context()
     params = ctx["params"]
     ws = params.get("workspace") or os.environ.get("TECHREFORM_WORKSPACE", "")
-    if not ws:
-        raise ValueError("no workspace: set the 'workspace' param or TECHREFORM_WORKSPACE")
+    if not ws or not os.path.isfile(os.path.join(ws, "techreform.json")):
+        # a setting to fix, not a passing fault: fail now instead of retrying
+        raise AirflowFailException(
+            f"no techreform workspace at {ws!r}: set the 'workspace' param or TECHREFORM_WORKSPACE"
+        )
     period = params.get("period") or None
-    if period is None:  # a scheduled run collects the quarter that ended last
-        from techreform.periods import Period
+    if period is None:  # a scheduled run collects the quarter that ended last (local calendar)
+        from techreform.periods import last_ended
 
-        # the quarter by the local calendar (TZ=Asia/Shanghai in deployments), not by UTC's
-        when = (ctx.get("logical_date") or ctx["dag_run"].run_after).astimezone()
-        period = str(Period(when.year, (when.month - 1) // 3 + 1).previous())
+        period = str(last_ended(ctx.get("logical_date") or ctx["dag_run"].run_after))
     return ws, period, float(params.get("settle_seconds", 5))
 
 

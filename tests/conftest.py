@@ -321,6 +321,14 @@ def set_mtime(path: Path, mtime: float) -> Path:
 # ------------------------------------------------------------------------------------ fixtures
 
 
+@pytest.fixture(autouse=True)
+def _no_deployment_settings(monkeypatch):
+    """A deployment's settings in the environment must not reach a test's workspace or warehouse
+    (docker-compose sets TECHREFORM_DATABASE_URL); tests that want one set it themselves."""
+    monkeypatch.delenv("TECHREFORM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TECHREFORM_WORKSPACE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def profile() -> profiles.Profile:
     return profiles.load(PROFILE_ID)

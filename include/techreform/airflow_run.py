@@ -27,6 +27,9 @@ def dags_folder() -> Path:
 def configure(airflow_home: Path, *, quiet: bool = True) -> None:
     airflow_home.mkdir(parents=True, exist_ok=True)
     os.environ["AIRFLOW_HOME"] = str(airflow_home)
+    # The workspace's own metadata database, even on a host whose environment names the
+    # deployment's: a manual run must not write its runs into production metadata.
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{(airflow_home / 'airflow.db').resolve()}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder())
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")

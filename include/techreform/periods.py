@@ -98,6 +98,14 @@ def _foreseeable_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(days)
 
 
+def last_ended(when: dt.datetime) -> Period:
+    """The quarter that ended last at ``when``, by the local calendar (a scheduled run's period).
+    An aware time is taken to the machine's zone first: 1 April 01:00 in Shanghai is already Q2
+    there, though still 31 March in UTC."""
+    local = when.astimezone() if when.tzinfo else when
+    return Period(local.year, (local.month - 1) // 3 + 1).previous()
+
+
 def period_from_name(name: str) -> Period | None:
     """The period written in a file name, if any (first match wins)."""
     for pat in _NAME_PATTERNS:

@@ -137,3 +137,23 @@ def test_command_line_runs_intake_through_airflow(tmp_path):
     assert (ws / "reports" / "2026Q1" / "submissions.csv").exists()
     # the run really went through Airflow: its metadata database knows the DAG run
     assert (tmp_path / "airflow" / "airflow.db").exists()
+
+
+def test_a_run_without_a_workspace_fails_at_once_without_retries(intake_dag, tmp_path):
+    """A setting to fix is not a passing fault: no 2 × 30 s of retries before saying so."""
+    run = intake_dag.test(run_conf={"workspace": str(tmp_path / "nowhere"), "period": "2026Q1"})
+    assert str(getattr(run.state, "value", run.state)) == "failed"
+    receive = next(ti for ti in run.get_task_instances() if ti.task_id == "receive")
+    assert (str(getattr(receive.state, "value", receive.state)), receive.try_number) == ("failed", 1)
+
+
+def test_a_scheduled_run_takes_the_quarter_that_ended_last(intake_dag, tmp_path):
+    """No period given: the run's time decides (its reports go to that quarter's folder)."""
+    import pendulum
+
+    ws = Workspace(tmp_path / "ws")
+    ws.create("luoyang-2021")
+    when = pendulum.datetime(2026, 7, 2, 10, 0, tz="Asia/Shanghai")
+    run = intake_dag.test(logical_date=when, run_conf={"workspace": str(ws.root), "settle_seconds": 0})
+    assert str(getattr(run.state, "value", run.state)) == "success"
+    assert sorted(p.name for p in ws.reports.iterdir()) == ["2026Q2"]

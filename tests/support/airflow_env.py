@@ -6,7 +6,9 @@ Airflow reads its configuration when first imported, so this runs before any tes
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ def configure() -> Path:
     if os.environ.get("TECHREFORM_TEST_AIRFLOW_HOME"):
         return Path(os.environ["TECHREFORM_TEST_AIRFLOW_HOME"])
     home = Path(tempfile.mkdtemp(prefix="techreform-airflow-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # made here, so removed here
     os.environ["TECHREFORM_TEST_AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import openpyxl
 import pytest
 import yaml
@@ -112,3 +114,21 @@ def test_filled_template_is_accepted_with_its_period_from_the_metadata(tmp_path,
         assert (sub.status, sub.period, sub.errors, sub.projects_count) == (wh.ACCEPTED, "2026Q1", 0, 3)
         assert [p.row for p in sub.projects] == [header_row + 1, header_row + 2, header_row + 3]
     engine.dispose()
+
+
+def test_a_manual_run_keeps_to_the_workspaces_own_airflow_database(tmp_path, monkeypatch):
+    """A host whose environment names the deployment's metadata database: never written to."""
+    from techreform import airflow_run
+
+    for key in (
+        "AIRFLOW_HOME",
+        "AIRFLOW__CORE__DAGS_FOLDER",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL",
+    ):
+        monkeypatch.setenv(key, os.environ.get(key, ""))  # restored after the test
+    monkeypatch.setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql://airflow@production/airflow")
+    airflow_run.configure(tmp_path / ".airflow")
+    own = tmp_path / ".airflow" / "airflow.db"
+    assert os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{own}"

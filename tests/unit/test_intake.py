@@ -7,6 +7,7 @@ Every test drops real workbooks into ``inbox/<unit>/`` (with old modification ti
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import shutil
 
@@ -148,6 +149,10 @@ def test_no_period(intake_ws):
     (sub,) = intake_ws.submissions()
     assert_rejected(intake_ws, sub, [("no_period", ERROR, None, None)])
     assert sub.period is None
+    # listed under the quarter that had ended last when it came (November 2023 → 2023Q3)
+    assert sub.report_period == "2023Q3"
+    with (intake_ws.ws.reports_for("2023Q3") / "submissions.csv").open(encoding="utf-8") as f:
+        assert [r["status"] for r in csv.DictReader(f)] == ["rejected"]
 
 
 def test_period_conflict(intake_ws):
@@ -554,7 +559,6 @@ def test_a_file_being_written_waits_and_a_copied_future_file_does_not(intake_ws)
 
 
 def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
-    import datetime as dt
 
     late = dt.datetime(2026, 4, 20, 10, 0).timestamp()  # 2026Q1 is due on 2026-04-08 (Qingming observed)
     intake_ws.drop(NAME, rows(3), mtime=late)
@@ -567,7 +571,6 @@ def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
 
 
 def test_a_late_correction_of_an_accepted_return_is_not_told_it_counts_as_late(intake_ws):
-    import datetime as dt
 
     on_time = dt.datetime(2026, 4, 7, 10, 0).timestamp()
     late = dt.datetime(2026, 4, 9, 10, 0).timestamp()

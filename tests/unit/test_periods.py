@@ -32,3 +32,23 @@ def test_deadline_in_a_year_the_calendar_knows(period, deadline):
 )
 def test_deadline_in_a_year_not_yet_published_keeps_the_foreseeable_holidays(period, deadline):
     assert Period.parse(period).deadline(5) == deadline
+
+
+@pytest.fixture
+def shanghai(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_quarter_that_ended_last_is_told_by_the_local_calendar(shanghai):
+    from techreform.periods import last_ended
+
+    early_april_in_shanghai = dt.datetime(2026, 3, 31, 17, 0, tzinfo=dt.UTC)  # 1 April, 01:00 there
+    assert last_ended(early_april_in_shanghai) == Period(2026, 1)
+    assert last_ended(dt.datetime(2026, 3, 31, 23, 0)) == Period(2025, 4)  # a naive time is local
+    assert last_ended(dt.datetime(2026, 1, 1, 0, 5)) == Period(2025, 4)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -50,9 +49,7 @@ TOTALS_COLUMNS = [
 def city(tmp_path_factory):
     ws = Workspace(tmp_path_factory.mktemp("city"))
     ws.create(PROFILE)
-    started = time.perf_counter()
     summary = generate_city(ws, profiles.load(PROFILE))
-    summary["_seconds"] = time.perf_counter() - started
     return ws, summary
 
 
@@ -381,11 +378,6 @@ def test_statistics_spell_names_differently_and_sometimes_omit_codes(city):
         not r[1].endswith("项目") for r in rows
     )
     assert all(re.fullmatch(r"S\d{6}", r[0]) and re.fullmatch(r"\d{6}", str(r[10])) for r in rows)
-
-
-def test_generation_is_fast(city):
-    _, summary = city
-    assert summary["_seconds"] < 15
 
 
 # ---------------------------------------------------------------------------------------------
