@@ -78,6 +78,7 @@ class Sheet:
     columns: dict[str, Column] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)  # typed values + "_row" + "<f>__raw"
     ignored_rows: list[int] = field(default_factory=list)  # amounts without any project: skipped
+    other_table_at: int | None = None  # Excel row where another table starts under this one
 
 
 @dataclass
@@ -535,6 +536,7 @@ def _read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> Sh
             # under this one (附：获认定情况), whose rows are no projects: the table ends there
             if len(_assign({c: t for c, t in enumerate(texts) if t}, kind)) * 2 >= len(found):
                 continue
+            sheet.other_table_at = r + 1
             break
         if _is_units_row(filled):
             for fname in unit_open:  # 总投资 over 元: the units row says what the header did not
@@ -814,6 +816,17 @@ def _sheet_findings(parsed: ParsedReturn) -> list[Finding]:
                     column=f.header,
                 )
             )
+    if sheet.other_table_at:
+        out.append(
+            Finding(
+                "other_table",
+                WARNING,
+                f"第{sheet.other_table_at}行起是另一张表，没有作为项目读取：项目请填在同一张表中，"
+                "企业认定情况请填在“认定表”",
+                sheet=sheet.name,
+                row=sheet.other_table_at,
+            )
+        )
     for r in sheet.ignored_rows:
         out.append(
             Finding(

@@ -1056,7 +1056,9 @@ def test_a_repeated_header_is_skipped_and_a_second_table_ends_the_projects(tmp_p
     ]
     parsed = _sheet_file(tmp_path, [grid[0], grid[1], grid[0], grid[2], *second_table])
     assert [r["_row"] for r in parsed.projects.rows] == [2, 4]
-    assert not [f for f in parsed.findings if f.row is not None]
+    assert [(f.rule_id, f.severity, f.row) for f in parsed.findings if f.row is not None] == [
+        ("other_table", WARNING, 6)
+    ]
 
 
 @pytest.mark.parametrize("label", ["（三）竣工投产项目", "二、续建项目", "(1)智能化改造项目"])
