@@ -443,8 +443,9 @@ def _two_row_header(
         sub = subs.get(c, "")
         if sub and _is_group_total(sub):  # 总投资（万元） over 合计 | 其中：设备投资: the group's own figure
             # (投资情况 over 合计 | 其中：…: the total of an investment group is the total investment)
-            named = header_match(clean_text(top) or "", kind) is not None or "投资" not in top
-            combined[c] = top if named else re.sub(r"^[^（(]*", "总投资", unicodedata.normalize("NFKC", top))
+            top_named = header_match(clean_text(top) or "", kind) is not None or "投资" not in top
+            as_total = re.sub(r"^[^（(]*", "总投资", unicodedata.normalize("NFKC", top))
+            combined[c] = top if top_named else as_total
         elif sub:  # the group's unit (万元/元) travels with its sub-headers
             unit = re.search(r"[（(](亿元|千元|万元|元)[)）]", unicodedata.normalize("NFKC", top))
             combined[c] = sub if not unit or re.search(r"元", sub) else f"{sub}（{unit.group(1)}）"
