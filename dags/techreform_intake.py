@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
@@ -22,8 +23,10 @@ def _params() -> tuple[str, str | None, float]:
     """Workspace, period and settle time of this run (from its params or the deployment)."""
     ctx = get_current_context()
     params = ctx["params"]
+    from techreform.workspace import Workspace  # at run time: the DAG file parses without it
+
     ws = params.get("workspace") or os.environ.get("TECHREFORM_WORKSPACE", "")
-    if not ws or not os.path.isfile(os.path.join(ws, "techreform.json")):
+    if not ws or not Workspace(Path(ws)).exists():
         # a setting to fix, not a passing fault: fail now instead of retrying
         raise AirflowFailException(
             f"no techreform workspace at {ws!r}: set the 'workspace' param or TECHREFORM_WORKSPACE"
