@@ -18,8 +18,8 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
+import os
 import re
-import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, load_only, selectinload
 
 from techreform import reports, schema
 from techreform import warehouse as wh
-from techreform.findings import ERROR, WARNING, Finding
+from techreform.findings import ERROR, WARNING, Finding, sort_key
 from techreform.periods import Period, month_text, period_from_name
 from techreform.profiles import Profile
 from techreform.receipts import receipt_file_name, write_receipt
@@ -47,7 +47,10 @@ log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 5.0  # a file modified more recently than this may still be being written
 UNREADABLE_GRACE_SECONDS = 600.0  # an unreadable workbook younger than this is left for the next run
-_IGNORED = re.compile(r"^(~\$|\.~lock|\.)|\.(tmp|crdownload|part)$", re.IGNORECASE)
+# Office lock files, hidden files, downloads in progress, and what Windows and macOS leave behind
+_IGNORED = re.compile(
+    r"^(~\$|\.~lock|\.)|\.(tmp|crdownload|part)$|^(desktop\.ini|thumbs\.db)$", re.IGNORECASE
+)
 
 
 @contextmanager
@@ -74,8 +77,20 @@ def _fallback_period(received: dt.datetime) -> Period:
 class Candidate:
     unit_code: str
     path: Path
+    name: str  # the file's name as text (path.name may carry undecodable bytes)
+    rel: str  # its path under the workspace, as text
     mtime: float
     size: int
+
+
+def readable_name(name: str) -> str:
+    """A file or folder name as text. Names unzipped from an archive made on Chinese Windows are
+    GBK bytes, which Python hands over as surrogate escapes that no database takes."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
 
 
 def scan_inbox(
@@ -86,17 +101,21 @@ def scan_inbox(
     found: list[Candidate] = []
     if not ws.inbox.exists():
         return found
-    for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir()):
+    for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in unit_dir.rglob("*"):
-            if not path.is_file() or _IGNORED.search(path.name):
+            inner = path.relative_to(unit_dir).parts
+            # hidden folders belong to sync tools, not to the county
+            if not path.is_file() or _IGNORED.search(path.name) or any(d.startswith(".") for d in inner[:-1]):
                 continue
             st = path.stat()
             age = now - st.st_mtime
             # modified moments ago: it may still be being written (a clearly future time is a copy's)
             if -1.0 < age < settle_seconds:
                 continue
-            found.append(Candidate(unit_dir.name, path, st.st_mtime, st.st_size))
-    return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.path.name))
+            rel = "/".join(readable_name(part) for part in path.relative_to(ws.root).parts)
+            unit, name = readable_name(unit_dir.name), readable_name(path.name)
+            found.append(Candidate(unit, path, name, rel, st.st_mtime, st.st_size))
+    return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.name))
 
 
 def _still_being_written(c: Candidate, now: float) -> bool:
@@ -109,6 +128,21 @@ def _still_being_written(c: Candidate, now: float) -> bool:
     except Exception:
         return True
     return False
+
+
+def keep_copy(target: Path, content: bytes, sha256: str, mtime: float) -> None:
+    """Write a kept copy (archive, quarantine) whole or not at all. A copy already there is trusted
+    only if its hash is the original's: a crash in the middle of a write leaves a part file."""
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(f".{target.name}.part")
+    with part.open("wb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.utime(part, (mtime, mtime))
+    os.replace(part, target)
 
 
 def receive(
@@ -124,31 +158,46 @@ def receive(
                 select(wh.Submission.inbox_path, wh.Submission.size, wh.Submission.received_at)
             )
         }
-        known = set(
-            session.execute(select(wh.Submission.unit_code, wh.Submission.sha256, wh.Submission.file_name))
-        )
+        # A file is known by its content and name: seen at the same time (a copy that kept its
+        # time) it is the same file; sent again later it has had its answer if that return is the
+        # one in force, and is judged again if not (rejected against a return since corrected, or
+        # an older version put back).
+        known: set[tuple[Any, ...]] = set()
+        for unit, sha, name, at, status in session.execute(
+            select(
+                wh.Submission.unit_code,
+                wh.Submission.sha256,
+                wh.Submission.file_name,
+                wh.Submission.received_at,
+                wh.Submission.status,
+            )
+        ):
+            known.add((unit, sha, name, at))
+            if status in (wh.ACCEPTED, wh.RECEIVED):
+                known.add((unit, sha, name))
         for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
-            rel = str(c.path.relative_to(ws.root))
-            if (rel, c.size, received_at) in seen or _still_being_written(c, now):
+            if (c.rel, c.size, received_at) in seen or _still_being_written(c, now):
                 continue
-            content = c.path.read_bytes()  # read once: hashed, then archived byte for byte
+            with c.path.open("rb") as f:  # read once: hashed, then archived byte for byte
+                content = f.read()
+                st = os.fstat(f.fileno())
+            if st.st_mtime != c.mtime or st.st_size != len(content):
+                log.info("skip %s: it changed while being read; the next run takes it", c.rel)
+                continue
             sha = hashlib.sha256(content).hexdigest()
-            if (c.unit_code, sha, c.path.name) in known:  # the same file again: it has had its answer
-                log.info("skip %s: same content as an earlier submission", rel)
+            if (c.unit_code, sha, c.name, received_at) in known or (c.unit_code, sha, c.name) in known:
+                log.info("skip %s: same file as an earlier submission", c.rel)
                 continue
-            known.add((c.unit_code, sha, c.path.name))
-            archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.path.name}"
-            archived.parent.mkdir(parents=True, exist_ok=True)
-            if not archived.exists():
-                archived.write_bytes(content)
-                shutil.copystat(c.path, archived)
-            named = period_from_name(c.path.stem)
+            known |= {(c.unit_code, sha, c.name, received_at), (c.unit_code, sha, c.name)}
+            archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}"
+            keep_copy(archived, content, sha, c.mtime)
+            named = period_from_name(Path(c.name).stem)
             rows.append(
                 dict(
                     unit_code=c.unit_code,
-                    file_name=c.path.name,
-                    inbox_path=rel,
+                    file_name=c.name,
+                    inbox_path=c.rel,
                     archive_path=str(archived.relative_to(ws.root)),
                     sha256=sha,
                     size=len(content),
@@ -233,6 +282,8 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
                 f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹",
             )
         )
+    # the period its name gives, for the receipt of a file that cannot be read
+    p.period = period_of(sub.file_name, {})[0]
     if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
         p.findings.append(
             Finding(
@@ -277,6 +328,7 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
                 )
             )
     in_name, in_meta = period_of(sub.file_name, meta)
+    p.period = None
     if in_name and in_meta and in_name != in_meta:
         p.findings.append(
             Finding(
@@ -342,17 +394,21 @@ def _project_keys(row: dict[str, Any]) -> list[str]:
 
 @dataclass
 class _Earlier:
-    """What a file is compared with: the unit's returns in force for earlier periods, and their
+    """What a file is compared with: the unit's returns in force for other periods, and their
     projects by key (see ``_project_keys``)."""
 
     same_year: wh.Submission | None = None  # for 本年累计, which restarts each year
     latest: wh.Submission | None = None  # for projects that vanished, across the year end
+    # a later quarter of the same year already in force, when an earlier one is corrected
+    later: wh.Submission | None = None
     same_year_projects: dict[str, wh.Project] = field(default_factory=dict)
     latest_projects: dict[str, wh.Project] = field(default_factory=dict)
+    later_projects: dict[str, wh.Project] = field(default_factory=dict)
 
 
 def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earlier]:
-    """For each file of a round, its unit's returns in force for earlier periods; two queries for
+    """For each file of a round, its unit's returns in force for earlier periods (and the next
+    later one of the same year); two queries for
     the whole round (a unit has at most one file in a round, so the round's own decisions never
     change what another file of the round is compared with)."""
     files = [p for p in files if p.can_compare_history]
@@ -372,8 +428,14 @@ def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earli
         earlier = [s for s in accepted[p.sub.unit_code] if s.period and s.period < str(p.period)]
         e = _Earlier(latest=earlier[0] if earlier else None)
         e.same_year = next((s for s in earlier if s.period >= f"{p.period.year}Q1"), None)
+        later = [
+            s
+            for s in accepted[p.sub.unit_code]
+            if s.period and str(p.period) < s.period <= f"{p.period.year}Q4"
+        ]
+        e.later = later[-1] if later else None  # the list is newest period first
         out[p.sub.id] = e
-    wanted = {s.id for e in out.values() for s in (e.same_year, e.latest) if s is not None}
+    wanted = {s.id for e in out.values() for s in (e.same_year, e.latest, e.later) if s is not None}
     projects: dict[int, dict[str, wh.Project]] = defaultdict(dict)
     if wanted:
         compared = load_only(
@@ -395,6 +457,7 @@ def _earlier_returns(session: Session, files: list[Pending]) -> dict[int, _Earli
     for e in out.values():
         e.same_year_projects = projects.get(e.same_year.id, {}) if e.same_year else {}
         e.latest_projects = projects.get(e.latest.id, {}) if e.latest else {}
+        e.later_projects = projects.get(e.later.id, {}) if e.later else {}
     return out
 
 
@@ -407,13 +470,14 @@ def _as_row(proj: wh.Project) -> dict[str, Any]:
 
 
 def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.DataFrame:
-    cols = ["_rid", "_file", "_row", "_period_end", "prev_ytd"]
+    cols = ["_rid", "_file", "_row", "_period_end", "prev_ytd", "next_ytd"]
     for f in fields:
         cols += [f.name, f"{f.name}__raw", f"{f.name}__invalid"]
     frame = pd.DataFrame.from_records(rows, columns=cols)
     numeric = {f.name for f in fields if f.kind in ("amount", "pct", "int", "month")} | {
         "_period_end",
         "prev_ytd",
+        "next_ytd",
     }
     for c in numeric:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
@@ -474,18 +538,20 @@ def _run_rules_batch(
             continue
         assert p.parsed is not None and p.parsed.projects is not None and p.period is not None
         prev: dict[str, wh.Project] = {}
+        nxt: dict[str, wh.Project] = {}
         if stage == "history":
             e = (earlier or {}).get(p.sub.id)
-            prev = e.same_year_projects if e else {}
-            if not prev:
+            prev, nxt = (e.same_year_projects, e.later_projects) if e else ({}, {})
+            if not (prev or nxt):
                 continue
         for row in p.parsed.projects.rows:
             extra: dict[str, Any] = {"_rid": len(where), "_file": p.sub.id, "_period_end": p.period.end_month}
             if stage == "history":
-                earlier_row = _lookup(prev, row)
-                if earlier_row is None or earlier_row.ytd_completed is None:
+                earlier_row, later_row = _lookup(prev, row), _lookup(nxt, row)
+                extra["prev_ytd"] = earlier_row.ytd_completed if earlier_row else None
+                extra["next_ytd"] = later_row.ytd_completed if later_row else None
+                if extra["prev_ytd"] is None and extra["next_ytd"] is None:
                     continue
-                extra["prev_ytd"] = earlier_row.ytd_completed
             proj_rows.append({**row, **extra})
             where[extra["_rid"]] = (p, proj_rows[-1])
         if stage == "row" and p.parsed.recognitions is not None:
@@ -553,8 +619,10 @@ def _summary(p: Pending, status: str) -> str:
         else:
             tail = "，未发现问题"
         return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail}。"
-    first = sorted(errors, key=lambda f: f.row or 0)[0]
-    where = f"第{first.row}行“{first.column}”" if first.row else "整表"
+    first = sorted(errors, key=sort_key)[0]  # the first row of the receipt's table
+    where = f"第{first.row}行" if first.row else "整表"
+    if first.row and first.column and f"“{first.column}”" not in first.message:
+        where += f"“{first.column}”"
     return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
 
 
@@ -584,12 +652,18 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         sub.on_time = sub.received_at.date() <= sub.deadline
         # Timeliness is the unit's earliest accepted return's: a later correction does not count.
         if not sub.on_time and not _accepted_before(session, sub):
+            # only an accepted return counts for timeliness; a rejected one is told to hurry
+            consequence = (
+                "计入按时报送率考核，请今后按时报送"
+                if status == wh.ACCEPTED
+                else "按时报送率以首次受理的报表为准，请尽快修改后重新报送"
+            )
             p.findings.append(
                 Finding(
                     "late_submission",
                     WARNING,
                     f"本报表{sub.received_at:%Y-%m-%d}收到，晚于报送截止日{sub.deadline:%Y-%m-%d}"
-                    f"（季度结束后第{profile.deadline_working_days}个工作日）：计入按时报送率考核，请今后按时报送",
+                    f"（季度结束后第{profile.deadline_working_days}个工作日）：{consequence}",
                 )
             )
     sub.errors = errors
@@ -621,10 +695,9 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             sub.recognitions_count = len(recognitions)
         wh.settle_in_force(session, sub.unit_code, sub.period)
     else:
-        target = ws.quarantine / sub.unit_code / Path(sub.archive_path).name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            shutil.copy2(ws.root / sub.archive_path, target)
+        source = ws.root / sub.archive_path
+        target = ws.quarantine / sub.unit_code / source.name
+        keep_copy(target, source.read_bytes(), sub.sha256, source.stat().st_mtime)
 
 
 class _LazyValidator:
@@ -664,8 +737,17 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
                     _decide(session, p, ws, profile)
                     session.commit()
                 except Exception:
+                    # e.g. a value the database refuses: this file is rejected, the others go on
                     session.rollback()
-                    raise
+                    log.exception("could not record %s (submission %s)", p.sub.inbox_path, p.sub.id)
+                    p.parsed, p.findings = None, []
+                    _unprocessable(p)
+                    try:
+                        _decide(session, p, ws, profile)
+                        session.commit()
+                    except Exception:
+                        session.rollback()
+                        raise
                 decided.append(p.sub.id)
     return decided
 
@@ -678,7 +760,6 @@ def publish(
 ) -> list[Path]:
     """Receipts for every decided file that has none yet, then the periods' CSV files."""
     written: list[Path] = []
-    periods: set[str] = {str(run_period)} if run_period else set()
     with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
         subs = session.scalars(
             select(wh.Submission)
@@ -716,10 +797,17 @@ def publish(
             )
             sub.receipt_path = str(path.relative_to(ws.root))
             written.append(path)
-            periods.add(sub.report_period)
             if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
                 session.commit()
         session.commit()
+        # Every period's CSVs, not only those of this run's receipts: after a crash between the
+        # receipts and the CSVs, the rerun has no receipts left to write but must still mend them.
+        periods = set(
+            session.scalars(
+                select(wh.Submission.report_period).where(wh.Submission.status != wh.RECEIVED).distinct()
+            )
+        )
+        periods |= {str(run_period)} if run_period else set()
         for period in sorted(periods):
             reports.write_intake_csvs(session, ws.reports_for(period), period)
     return written

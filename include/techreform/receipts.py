@@ -29,12 +29,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from .findings import ERROR, WARNING, Finding, sort_key
 from .periods import Period
+from .rules import rule_title
 from .schema import FIELDS_BY_SHEET, METADATA_SHEET, PROJECT_FIELD, RECOGNITION_FIELD
 
 ACCEPTED = "accepted"
@@ -59,6 +60,8 @@ ERROR_FILL_COLOR = "FFC7CE"
 WARNING_FILL_COLOR = "FFEB9C"
 ERROR_FILL = PatternFill("solid", fgColor=ERROR_FILL_COLOR)
 WARNING_FILL = PatternFill("solid", fgColor=WARNING_FILL_COLOR)
+EXPLAINED_FILL_COLOR = "E7E6E6"  # a warning already explained in 备注: nothing left to do
+EXPLAINED_FILL = PatternFill("solid", fgColor=EXPLAINED_FILL_COLOR)
 _RESULT_COLOR = {ACCEPTED: "00B050", REJECTED: "C00000"}
 _SEVERITY_FONT = {ERROR: Font(bold=True, color="C00000"), WARNING: Font(bold=True, color="9C5700")}
 
@@ -131,6 +134,7 @@ def write_receipt(
     # and copying it is most of the cost of a receipt.
     copies = [(sheet, names.take(sheet.name)) for sheet in sheets or () if by_cell.get(sheet.name)]
     copy_name = {sheet.name: name for sheet, name in copies}
+    first_col = {sheet.name: sheet.col0 + 1 for sheet, _ in copies}
 
     _write_receipt_sheet(
         wb.create_sheet(RECEIPT_SHEET),
@@ -144,6 +148,7 @@ def write_receipt(
         summary=summary,
         findings=ordered,
         copy_name=copy_name,
+        first_col=first_col,
         source_read=sheets is not None,
         superseded=superseded,
     )
@@ -238,6 +243,7 @@ def _write_receipt_sheet(
     summary,
     findings,
     copy_name,
+    first_col,
     source_read,
     superseded,
 ) -> None:
@@ -279,7 +285,7 @@ def _write_receipt_sheet(
         ("报告期", _period_text(period), None),
         ("接收时间", f"{received_at:%Y-%m-%d %H:%M}", None),
         ("报送截止", f"{deadline:%Y-%m-%d}" if deadline else "—", None),
-        ("是否按时", _on_time_text(received_at, deadline), None),
+        ("是否按时", _on_time_text(received_at, deadline, status), None),
         ("审核结果", STATUS_TEXT[status], Font(bold=True, size=20, color=_RESULT_COLOR[status])),
         ("审核说明", summary or "", None),
         ("审核发现", counts, Font(bold=True)),
@@ -319,17 +325,20 @@ def _write_receipt_sheet(
     for i, f in enumerate(findings, 1):
         row += 1
         # wrapped cells do not grow by themselves in every viewer: size the row for its longest text
+        title = rule_title(f.rule_id)
         lines = max(
             -(-len(f.message) // 30),  # a CJK character is about two width units; the column is 64
             -(-len(f.value or "") // 9),
             -(-len(_column_text(f)) // 11),
+            -(-len(title) // 7),
             1,
         )
         ws.row_dimensions[row].height = 15 * lines + 3
         target = None
         if f.sheet in copy_name and f.row:
-            col = f.col_index or 1
-            target = f"'{copy_name[f.sheet]}'!{get_column_letter(col)}{f.row}"
+            # the cell the copy marks: a row-level finding marks the row's first cell
+            col = f.col_index or first_col[f.sheet]
+            target = f"{quote_sheetname(copy_name[f.sheet])}!{get_column_letter(col)}{f.row}"
         row_cell = _cell(ws, f.row if f.row else "整表", border=_BORDER, alignment=_WRAP_CENTER)
         if target:
             row_cell.hyperlink = Hyperlink(ref="", location=target, tooltip="转到原表单元格")
@@ -339,17 +348,17 @@ def _write_receipt_sheet(
                 _cell(ws, i, border=_BORDER, alignment=_WRAP_CENTER),
                 _cell(
                     ws,
-                    SEVERITY_TEXT.get(f.severity, f.severity),
+                    _severity_text(f),
                     border=_BORDER,
                     alignment=_WRAP_CENTER,
                     font=_SEVERITY_FONT.get(f.severity),
-                    fill=ERROR_FILL if f.severity == ERROR else WARNING_FILL,
+                    fill=_fill([f]),
                 ),
                 _cell(ws, f.sheet or "—", border=_BORDER, alignment=_WRAP),
                 row_cell,
                 _cell(ws, _column_text(f), border=_BORDER, alignment=_WRAP),
                 _cell(ws, f.value if f.value is not None else "", border=_BORDER, alignment=_WRAP),
-                _cell(ws, f.rule_id, border=_BORDER, alignment=_WRAP),
+                _cell(ws, title, border=_BORDER, alignment=_WRAP),
                 _cell(ws, f.message, border=_BORDER, alignment=_WRAP),
             ]
         )
@@ -364,11 +373,27 @@ def _period_text(period: str | None) -> str:
         return period
 
 
-def _on_time_text(received_at: dt.datetime, deadline: dt.date | None) -> str:
+def _on_time_text(received_at: dt.datetime, deadline: dt.date | None, status: str) -> str:
     if deadline is None:
         return "—"
     late = (received_at.date() - deadline).days
-    return "按时" if late <= 0 else f"逾期 {late} 天"
+    if late > 0:
+        return f"逾期 {late} 天"
+    if status == REJECTED:  # timeliness is the first accepted return's, not a rejected one's
+        return f"截止日前送达，但未受理；须在{deadline:%Y-%m-%d}前重新报送并受理才计为按时"
+    return "按时"
+
+
+def _severity_text(f: Finding) -> str:
+    text = SEVERITY_TEXT.get(f.severity, f.severity)
+    return f"{text}（已说明）" if f.explained else text
+
+
+def _fill(fs: list[Finding]) -> PatternFill:
+    """Red for an error, yellow for a warning still open, grey when every warning is explained."""
+    if any(f.severity == ERROR for f in fs):
+        return ERROR_FILL
+    return EXPLAINED_FILL if all(f.explained for f in fs) else WARNING_FILL
 
 
 def _column_text(f: Finding) -> str:
@@ -403,6 +428,12 @@ def _write_copy(ws, sheet: _SourceSheet, flagged: dict[tuple[int, int | None], l
         marks[(r, c or first_col)].extend(fs)
     if sheet.hidden:
         ws.sheet_state = "hidden"
+    # a return is 20-30 columns wide: printed landscape, one page wide
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     if marks:
         worst = min((f.severity != ERROR for fs in marks.values() for f in fs), default=True)
         ws.sheet_properties.tabColor = WARNING_FILL_COLOR if worst else "FF0000"
@@ -449,10 +480,9 @@ def _value(ws, v):
 
 def _mark(ws, value, fs: list[Finding]):
     cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value)
-    has_error = any(f.severity == ERROR for f in fs)
     fmt = cell.number_format if cell.is_date else None
-    _style(cell, fill=ERROR_FILL if has_error else WARNING_FILL, number_format=fmt)
-    lines = [f"【{SEVERITY_TEXT.get(f.severity, f.severity)}】{f.message}" for f in fs]
+    _style(cell, fill=_fill(fs), number_format=fmt)
+    lines = [f"【{_severity_text(f)}】{f.message}" for f in fs]
     text = _clean("\n".join(lines))
     height = 24 + 18 * sum(len(line) // 22 + 1 for line in lines)
     cell.comment = Comment(text, COMMENT_AUTHOR, height=min(height, 400), width=320)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from techreform import warehouse as wh
 from techreform.findings import ERROR
@@ -16,21 +17,28 @@ SUBMISSION_COLUMNS = ("unit_code", "file", "received_at", "status", "errors", "w
 FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "severity", "message")
 
 
-def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
-    """Write atomically: a reader never sees half a file, a crash never leaves one."""
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> bool:
+    """Write atomically (a reader never sees half a file, a crash never leaves one), and only if
+    the content changed: a file someone has open is not touched needlessly. True if written."""
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+    return True
 
 
 def write_intake_csvs(session: Session, directory: Path, period: str) -> None:
     """submissions.csv and findings.csv of one period, rewritten from the warehouse."""
     subs = session.scalars(
         select(wh.Submission)
+        .options(selectinload(wh.Submission.findings))
         .where(wh.Submission.report_period == period, wh.Submission.status != wh.RECEIVED)
         .order_by(wh.Submission.received_at, wh.Submission.id)
     ).all()

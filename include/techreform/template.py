@@ -61,6 +61,7 @@ WARNING = "提示（需在备注中说明）"
 NONE = "—"
 
 _MONTH_FORMS = "2025-03、2025.3、2025年3月、202503"
+_OTHER_MONTH_FORMS = "2025.3、2025年3月、202503 或日期"
 
 
 def template_file_name(unit_code: str, period: Period) -> str:
@@ -303,7 +304,7 @@ def _validation(
         )
         if f.name == "planned_completion":
             extra = "不得早于开工年月。"
-        _messages(dv, f.header, f"填写年月，如 2025-03；也可写 {_MONTH_FORMS}。{extra}", "")
+        _messages(dv, f.header, f"填写年月，如 2025-03；也可写 {_OTHER_MONTH_FORMS}。{extra}", "")
         return dv
     if f.name == "uscc":
         dv = DataValidation(type="textLength", operator="equal", formula1="18", allow_blank=True)

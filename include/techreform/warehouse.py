@@ -11,6 +11,7 @@ import datetime as dt
 from importlib import resources
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -44,12 +45,15 @@ class Submission(Base):
 
     __tablename__ = "submission"
     __table_args__ = (
-        UniqueConstraint("unit_code", "sha256", "file_name", name="uq_submission_unit_content"),
+        # the same file seen again is no new submission; sent again later (a new time), it is
+        UniqueConstraint(
+            "unit_code", "sha256", "file_name", "received_at", name="uq_submission_unit_content"
+        ),
         Index("ix_submission_unit_period", "unit_code", "period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_code: Mapped[str] = mapped_column(String(12))
+    unit_code: Mapped[str] = mapped_column(String(255))  # the inbox folder's name, a unit code or not
     file_name: Mapped[str] = mapped_column(String(255))
     inbox_path: Mapped[str] = mapped_column(Text)
     archive_path: Mapped[str] = mapped_column(Text)
@@ -85,7 +89,7 @@ class Finding(Base):
     sheet: Mapped[str | None] = mapped_column(String(64))
     row: Mapped[int | None] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(String(64))
-    column: Mapped[str | None] = mapped_column(String(128))
+    column: Mapped[str | None] = mapped_column(Text)  # the header as the county wrote it
     col_index: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[str] = mapped_column(String(64))
@@ -107,7 +111,7 @@ class Project(Base):
     unit_code: Mapped[str] = mapped_column(String(12))
     period: Mapped[str] = mapped_column(String(6))
     row: Mapped[int] = mapped_column(Integer)
-    seq: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     uscc: Mapped[str | None] = mapped_column(String(32), index=True)
     enterprise_name: Mapped[str | None] = mapped_column(Text)
     above_scale: Mapped[str | None] = mapped_column(String(4))
@@ -125,12 +129,12 @@ class Project(Base):
     ytd_completed: Mapped[float | None] = mapped_column(Float)
     cumulative_completed: Mapped[float | None] = mapped_column(Float)
     in_statistics: Mapped[str | None] = mapped_column(String(4))
-    smart_equipment_units: Mapped[int | None] = mapped_column(Integer)
+    smart_equipment_units: Mapped[int | None] = mapped_column(BigInteger)
     staff_reduction_pct: Mapped[float | None] = mapped_column(Float)
     energy_reduction_pct: Mapped[float | None] = mapped_column(Float)
     efficiency_gain_pct: Mapped[float | None] = mapped_column(Float)
     contact: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(String(64))  # personal data: never in leadership outputs
+    phone: Mapped[str | None] = mapped_column(Text)  # personal data: never in leadership outputs
     note: Mapped[str | None] = mapped_column(Text)
 
     submission: Mapped[Submission] = relationship(back_populates="projects")
@@ -197,7 +201,9 @@ def alembic_config(engine: Engine):
 
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("techreform") / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic's config interpolates %: a workspace path with Chinese characters is %-escaped in the URL
+    url = engine.url.render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 

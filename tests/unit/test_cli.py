@@ -86,7 +86,7 @@ def test_template_for_an_unknown_unit_is_refused(tmp_path, capsys):
 
 
 def test_filled_template_is_accepted_with_its_period_from_the_metadata(tmp_path, capsys):
-    ws = tmp_path / "ws"
+    ws = tmp_path / "洛阳市工信局技改工作区"  # a Chinese path: %-escaped in the warehouse URL
     cli.main(["init", str(ws), "--profile", "luoyang-2021"])
     blank = ws / "blank.xlsx"
     assert cli.main(["template", str(ws), "--unit", UNIT, "--period", "2026Q1", "--out", str(blank)]) == 0

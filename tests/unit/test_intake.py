@@ -237,7 +237,10 @@ def test_unreadable_file_still_being_written_waits(intake_ws):
     assert intake_ws.run().received == []
     set_mtime(path, time.time() - 3600)
     intake_ws.run()
-    assert kinds(intake_ws.submission(NAME)) == [("file_unreadable", ERROR, None, None)]
+    sub = intake_ws.submission(NAME)
+    # its period is in its name: the receipt says which, and that it came after the deadline
+    assert sub.period == str(PERIOD)
+    assert kinds(sub) == [("file_unreadable", ERROR, None, None), ("late_submission", WARNING, None, None)]
 
 
 def test_missing_column(intake_ws):
@@ -567,7 +570,28 @@ def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
     assert (sub.status, sub.on_time, sub.deadline) == (wh.ACCEPTED, False, dt.date(2026, 4, 8))
     (f,) = [f for f in sub.findings if f.rule_id == "late_submission"]
     assert (f.severity, f.row) == (WARNING, None) and "2026-04-08" in f.message
-    assert "逾期" in sub.summary
+    assert "计入按时报送率考核" in f.message and "逾期" in sub.summary
+
+
+def test_the_summary_names_the_first_problem_of_the_table_once(intake_ws):
+    bad = rows(3)
+    bad[2]["status"] = "在建"  # row 4, column J
+    bad[1]["equipment_investment"] = 9000  # row 3, column N: the receipt's first row
+    bad[1]["status"] = "已竣工"  # row 3, column J: left of it, so first
+    intake_ws.drop(NAME, bad)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert sub.summary.startswith("报表被退回：发现3处错误（首处：第3行，“项目状态”“已竣工”不在规定范围内")
+    assert sub.summary.count("“项目状态”") == 1
+
+
+def test_a_late_rejected_return_is_told_to_hurry_not_that_it_counts(intake_ws):
+    late = dt.datetime(2026, 4, 20, 10, 0).timestamp()
+    intake_ws.drop(NAME, rows(3, status="在建"), mtime=late)
+    intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    (f,) = [f for f in sub.findings if f.rule_id == "late_submission"]
+    assert sub.status == wh.REJECTED and "计入" not in f.message and "尽快修改后重新报送" in f.message
 
 
 def test_a_late_correction_of_an_accepted_return_is_not_told_it_counts_as_late(intake_ws):
@@ -610,8 +634,9 @@ def test_warnings_explained_in_the_note_are_not_asked_about_again(intake_ws):
 # ------------------------------------------------------------------------------ crash and rerun
 
 
-class Crash(Exception):
-    """Stands for the process dying (power cut, killed worker) at a chosen point."""
+class Crash(BaseException):
+    """Stands for the process dying (power cut, killed worker) at a chosen point: like SystemExit,
+    nothing that handles the product's own errors catches it."""
 
 
 def _crash_on_call(n: int, real):
@@ -686,8 +711,8 @@ def clean_outcome(tmp_path, migrated_db, validator):
 @pytest.mark.parametrize(
     "target, attribute, call",
     [
-        # receive: after the second file was archived, before anything was registered
-        ("shutil", "copystat", 2),
+        # receive: while archiving the third file, before anything was registered
+        ("", "keep_copy", 3),
         # process: inside the second accepted return's decision, after its rows were inserted
         ("wh", "settle_in_force", 2),
         # publish: after two receipts were written
@@ -706,12 +731,12 @@ def test_a_crash_in_any_step_then_a_rerun_gives_the_uninterrupted_result(
     with pytest.raises(Crash):
         intake_ws.run()
     after_crash = intake_ws.submissions()
-    if target == "shutil":  # nothing registered, though copies already sit in archive/
+    if attribute == "keep_copy":  # nothing registered, though copies already sit in archive/
         assert after_crash == [] and len(list(intake_ws.ws.archive.rglob("*.xlsx"))) == 2
     if target == "wh":  # the first decision stands; the interrupted one left no rows behind
         assert [s.status for s in after_crash] == [wh.ACCEPTED] + [wh.RECEIVED] * 3
         assert all(s.projects == [] and s.findings == [] for s in after_crash[1:])
-    if target == "":  # every decision made, two receipts out, the rest still to write
+    if attribute == "write_receipt":  # every decision made, two receipts out, the rest still to write
         assert all(s.status != wh.RECEIVED for s in after_crash)
         assert len(list(intake_ws.ws.outbox.rglob("*.xlsx"))) == 2
     monkeypatch.undo()

@@ -12,12 +12,14 @@ import xlwt
 from techreform.findings import ERROR, WARNING, Finding
 from techreform.receipts import (
     ERROR_FILL_COLOR,
+    EXPLAINED_FILL_COLOR,
     NEXT_STEP_CLEAN,
     NEXT_STEP_NOTED,
     NEXT_STEP_REJECTED,
     NEXT_STEP_SUPERSEDED,
     NEXT_STEP_WARNINGS,
     RECEIPT_SHEET,
+    WARNING_FILL_COLOR,
     receipt_file_name,
     write_receipt,
 )
@@ -207,7 +209,8 @@ def test_rejected_receipt_front_sheet(tmp_path):
     assert "2026Q3" in facts["报告期"] and "第三季度" in facts["报告期"]
     assert facts["接收时间"] == "2026-10-03 10:07"
     assert facts["报送截止"] == "2026-10-12"
-    assert facts["是否按时"] == "按时"
+    # timeliness counts the first accepted return: a rejected one on time is not "on time" yet
+    assert facts["是否按时"] == "截止日前送达，但未受理；须在2026-10-12前重新报送并受理才计为按时"
     assert facts["审核结果"] == "退回"
     assert facts["审核说明"] == "有 3 条错误，本次报表退回。"
     assert facts["审核发现"] == "错误 3 条 / 提示 3 条"
@@ -329,6 +332,45 @@ def test_explained_warnings_and_notices_ask_for_nothing(tmp_path):
     explained.explained = False
     out = _write(tmp_path / "b", src, status="accepted", findings=[explained, notice])
     assert _facts(openpyxl.load_workbook(out)[RECEIPT_SHEET])["下一步"] == NEXT_STEP_WARNINGS
+
+
+def test_rules_are_named_in_chinese_and_explained_warnings_look_settled(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    findings = [
+        Finding("uscc_checksum", ERROR, "信用代码不对", "项目表", 5, "uscc", "统一社会信用代码", 2),
+        Finding("late_submission", WARNING, "逾期"),
+        Finding("cumulative_over_total", WARNING, "超总投资（已在备注中说明：已核实）", "项目表", 6,
+                col_index=7, explained=True),
+        Finding("cumulative_over_total", WARNING, "超总投资，请说明", "项目表", 4, col_index=7),
+    ]  # fmt: skip
+    wb = openpyxl.load_workbook(_write(tmp_path, src, findings=findings))
+    table = _table(wb[RECEIPT_SHEET])
+    assert [r[6] for r in table] == ["信用代码不正确", "逾期报送", "累计完成超过总投资", "累计完成超过总投资"]
+    assert [r[1] for r in table] == ["错误", "提示", "提示", "提示（已说明）"]
+    header = next(r for r in range(1, 40) if wb[RECEIPT_SHEET].cell(r, 1).value == "序号")
+    assert _fill(wb[RECEIPT_SHEET].cell(header + 4, 2)) == EXPLAINED_FILL_COLOR
+    copy = wb["项目表"]
+    assert _fill(copy["G6"]) == EXPLAINED_FILL_COLOR and copy["G6"].comment.text.startswith(
+        "【提示（已说明）】"
+    )
+    assert _fill(copy["G4"]) == WARNING_FILL_COLOR and copy["G4"].comment.text.startswith("【提示】")
+
+
+def test_links_go_to_the_marked_cell_whatever_the_sheet_and_where_the_table_starts(tmp_path):
+    src = tmp_path / "410302_2026Q3_技改项目季报.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目表'一季度"  # an apostrophe in a sheet name must be doubled in a link
+    for r, row in enumerate([HEADERS[:4], *[x[:4] for x in ROWS]], start=2):
+        for c, v in enumerate(row, start=3):  # the table starts at C2
+            ws.cell(r, c, v)
+    wb.save(src)
+    only_amounts = Finding("row_ignored", WARNING, "只有金额", sheet=ws.title, row=4)
+    out = openpyxl.load_workbook(_write(tmp_path, src, status="accepted", findings=[only_amounts]))
+    front = out[RECEIPT_SHEET]
+    link = next(front.cell(r, 4) for r in range(1, front.max_row + 1) if front.cell(r, 4).value == 4)
+    assert link.hyperlink.location == "'项目表''一季度'!C4"
+    assert _fill(out["项目表'一季度"]["C4"]) == WARNING_FILL_COLOR  # the cell the link goes to
 
 
 def test_a_return_superseded_by_the_time_of_its_receipt_says_so(tmp_path):

@@ -278,6 +278,21 @@ def test_missing_code_threshold_is_in_wan_yuan_after_conversion(results):
     assert {f.rule_id for f in findings if f.row is None} == {"unit_converted"}
 
 
+spec(
+    "negative_in_yuan",
+    _mutated(dict(total_investment=-5)),
+    amount_unit="元",
+)
+
+
+def test_a_value_in_yuan_is_shown_as_written_and_explained_in_wan_yuan(results):
+    _, findings = results["negative_in_yuan"]
+    (f,) = [f for f in findings if f.rule_id == "total_not_positive"]
+    assert (f.row, f.column) == (5, "总投资（元）")
+    assert f.value == "-50000"  # the cell as written, not -5 nor -5e+04
+    assert f.message == "“总投资（元）”应大于0，现为-5万元"
+
+
 spec("alias_column", _mutated({"reform_type": "数字化改造"}), shuffle=11, headers={"reform_type": "技改类型"})
 
 
@@ -351,7 +366,8 @@ def test_several_problems_in_several_rows(results):
 
 @pytest.fixture(scope="module")
 def across_periods(tmp_path_factory, migrated_db, validator) -> dict[str, tuple]:
-    """UNIT's accepted 2026Q1 return (本年累计 300, 400, 500) in a warehouse; then three later files."""
+    """UNIT's accepted 2026Q1 and 2026Q3 returns (本年累计 300, 400, 500 and 600, 700, 800) in a
+    warehouse; then files for 2026Q2 and others to compare with them."""
     import datetime as dt
 
     folder = tmp_path_factory.mktemp("periods")
@@ -359,37 +375,42 @@ def across_periods(tmp_path_factory, migrated_db, validator) -> dict[str, tuple]
     shutil.copyfile(migrated_db, db)
     engine = wh.connect(f"sqlite:///{db}", migrate=False)
     with Session(engine) as s:
-        sub = wh.Submission(
-            unit_code=UNIT,
-            file_name="q1.xlsx",
-            inbox_path="inbox/q1.xlsx",
-            archive_path="a",
-            sha256="0" * 64,
-            size=1,
-            received_at=dt.datetime(2026, 4, 3),
-            period="2026Q1",
-            report_period="2026Q1",
-            status=wh.ACCEPTED,
-        )
-        for i, row in enumerate(rows(3)):
-            sub.projects.append(
-                wh.Project(
-                    unit_code=UNIT,
-                    period="2026Q1",
-                    row=i + 2,
-                    uscc=row["uscc"],
-                    project_name=row["project_name"],
-                    project_code=row["project_code"],
-                    status="续建",
-                    ytd_completed=300 + 100 * i,
-                )
+        for period, ytd, received in (
+            ("2026Q1", 300, dt.datetime(2026, 4, 3)),
+            ("2026Q3", 600, dt.datetime(2026, 10, 9)),
+        ):
+            sub = wh.Submission(
+                unit_code=UNIT,
+                file_name=f"{period}.xlsx",
+                inbox_path=f"inbox/{period}.xlsx",
+                archive_path="a",
+                sha256=period.ljust(64, "0"),
+                size=1,
+                received_at=received,
+                period=period,
+                report_period=period,
+                status=wh.ACCEPTED,
             )
-        s.add(sub)
+            for i, row in enumerate(rows(3)):
+                sub.projects.append(
+                    wh.Project(
+                        unit_code=UNIT,
+                        period=period,
+                        row=i + 2,
+                        uscc=row["uscc"],
+                        project_name=row["project_name"],
+                        project_code=row["project_code"],
+                        status="续建",
+                        ytd_completed=ytd + 100 * i,
+                    )
+                )
+            s.add(sub)
         s.commit()
     decreased = rows(3, ytd_completed=500)
     decreased[1]["ytd_completed"] = 399.5  # 400 in the Q1 return in force
     files = {
         "q2": (decreased, UNIT, Period(2026, 2)),
+        "q2_above_q3": (rows(3, ytd_completed=650), UNIT, Period(2026, 2)),  # Q3 has 600, 700, 800
         "other_unit": (rows(3, ytd_completed=1), OTHER_UNIT, Period(2026, 2)),
         "next_year": (rows(3, ytd_completed=1), UNIT, Period(2027, 1)),
     }
@@ -406,6 +427,12 @@ def test_ytd_decreased(across_periods):
     _, findings = across_periods["q2"]
     assert located(findings) == [("ytd_decreased", ERROR, PROJECT, 5, "ytd_completed")]
     assert findings[0].message.startswith("“本年累计完成投资（万元）”399.5万元小于上季度已受理报表中的")
+
+
+def test_a_correction_above_a_later_quarter_in_force_is_a_warning(across_periods):
+    _, findings = across_periods["q2_above_q3"]
+    assert located(findings) == [("ytd_above_later", WARNING, PROJECT, 4, "ytd_completed")]
+    assert "650万元大于后一季度已受理报表中的600万元" in findings[0].message
 
 
 def test_ytd_not_compared_with_another_unit_or_another_year(across_periods):
@@ -425,6 +452,7 @@ def test_every_rule_of_the_yaml_is_exercised(profile):
     exercised = {(PROJECT, r, f) for r, f, _, _ in PROJECT_CASES}
     exercised |= {(RECOGNITION, r, f) for r, f, _, _ in RECOGNITION_CASES}
     exercised |= {(PROJECT, "duplicate_code", "project_code"), (PROJECT, "ytd_decreased", "ytd_completed")}
+    exercised |= {(PROJECT, "ytd_above_later", "ytd_completed")}
     exercised |= {(RECOGNITION, f"missing_{f}", f) for f in ("level", "year", "enterprise_name")}
     in_yaml = {(r.sheet, r.id, r.field) for r in load_rules(profile)}
     assert exercised == in_yaml

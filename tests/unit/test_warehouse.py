@@ -111,10 +111,14 @@ def test_submission_keeps_findings_projects_and_recognitions(engine):
 
 
 def test_same_file_from_one_unit_is_stored_once(engine):
+    """The same content, name and time is one file; sent again at another time, another submission."""
+    same = dict(sha256=f"{1:064d}", file_name="410302_2026Q1_v1.xlsx")
     with Session(engine) as s:
         s.add(_submission(1))
         s.commit()
-        s.add(_submission(2, sha256=f"{1:064d}", file_name="410302_2026Q1_v1.xlsx"))
+        s.add(_submission(2, **same, received_at=dt.datetime(2026, 4, 2, 9, 0)))
+        s.commit()
+        s.add(_submission(3, **same, received_at=dt.datetime(2026, 4, 1, 10, 1)))
         with pytest.raises(IntegrityError):
             s.commit()
 

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from techreform import codes, schema
-from techreform.findings import Finding
+from techreform.findings import FILE_RULE_TITLES, Finding
 from techreform.periods import month_text
 from techreform.profiles import Profile
 
@@ -39,6 +39,7 @@ class Rule:
     message: str
     other: str | None = None
     stage: str = "row"  # "history": compares with earlier returns, run after those are decided
+    title: str = ""  # short Chinese name, for the receipt
 
 
 def _fill(value: Any, params: dict[str, Any]) -> Any:
@@ -88,9 +89,26 @@ def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
                         message=message,
                         other=spec.get("other"),
                         stage=spec.get("stage", "row"),
+                        title=spec.get("title", ""),
                     )
                 )
     return rules
+
+
+@cache
+def _row_rule_titles() -> dict[str, str]:
+    data = yaml.safe_load((resources.files(__package__) / RULES_FILE).read_text(encoding="utf-8"))
+    titles: dict[str, str] = {}
+    for section in ("project", "recognition"):
+        for spec in data.get(section, []):
+            for fname in spec.get("for_each") or [spec["field"]]:
+                titles.setdefault(_fill(spec["id"], {"field": fname}), spec.get("title", ""))
+    return titles
+
+
+def rule_title(rule_id: str) -> str:
+    """The short Chinese name of a rule (the receipt's 规则 column); the id if it has none."""
+    return FILE_RULE_TITLES.get(rule_id) or _row_rule_titles().get(rule_id) or rule_id
 
 
 # ------------------------------------------------------------------------------- GX plumbing
@@ -246,12 +264,15 @@ def _schema_header(rule: Rule, name: str | None = None) -> str:
 
 
 def _display(value: Any) -> str:
+    """A cell as the county wrote it: 12345678 stays 12345678, not 1.23457e+07."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%Y-%m")
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
     return str(value).strip()
 
 
