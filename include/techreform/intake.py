@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from techreform import reports, schema
@@ -700,6 +701,15 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         keep_copy(target, source.read_bytes(), sub.sha256, source.stat().st_mtime)
 
 
+def _fault_of_the_file(e: Exception) -> bool:
+    """A value the database refuses (too long, out of range) is the file's fault; a lost
+    connection, a locked or unreachable database is not: that must stop the run, not reject
+    the return."""
+    if isinstance(e, OperationalError | InterfaceError):
+        return False
+    return not (isinstance(e, DBAPIError) and e.connection_invalidated)
+
+
 class _LazyValidator:
     """Build the GX context only if some file gets as far as row validation."""
 
@@ -736,9 +746,11 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
                 try:
                     _decide(session, p, ws, profile)
                     session.commit()
-                except Exception:
-                    # e.g. a value the database refuses: this file is rejected, the others go on
+                except Exception as e:
                     session.rollback()
+                    if not _fault_of_the_file(e):
+                        raise
+                    # e.g. a value the database refuses: this file is rejected, the others go on
                     log.exception("could not record %s (submission %s)", p.sub.inbox_path, p.sub.id)
                     p.parsed, p.findings = None, []
                     _unprocessable(p)

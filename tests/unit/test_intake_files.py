@@ -236,6 +236,25 @@ def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(int
     assert first.projects == [] and second.status == wh.ACCEPTED and len(second.projects) == 2
 
 
+def test_a_database_outage_stops_the_run_and_rejects_nothing(intake_ws, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from techreform import intake
+
+    intake_ws.drop(NAME, rows(2))
+
+    def outage(session, unit_code, period):
+        raise OperationalError("INSERT ...", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(intake.wh, "settle_in_force", outage)
+    with pytest.raises(OperationalError):
+        intake_ws.run()
+    monkeypatch.undo()
+    assert [s.status for s in intake_ws.submissions()] == [wh.RECEIVED]
+    intake_ws.run()  # the database is back: the return is judged on its merits
+    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED]
+
+
 @pytest.fixture
 def pg_intake_ws(tmp_path, validator):
     """The intake workspace on a real PostgreSQL warehouse of its own."""
