@@ -42,7 +42,7 @@ from techreform.profiles import Profile
 from techreform.receipts import receipt_file_name, write_receipt
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
 from techreform.rules import make_finding
-from techreform.workspace import Workspace
+from techreform.workspace import Workspace, fitted_name
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +137,16 @@ def keep_copy(target: Path, content: bytes, sha256: str, mtime: float) -> None:
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(f".{target.name}.part")
-    with part.open("wb") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
-    os.utime(part, (mtime, mtime))
-    os.replace(part, target)
+    part = target.with_name(f".{sha256[:16]}.part")  # short: the target's own name may be long
+    try:
+        with part.open("wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.utime(part, (mtime, mtime))
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def receive(
@@ -159,23 +162,28 @@ def receive(
                 select(wh.Submission.inbox_path, wh.Submission.size, wh.Submission.received_at)
             )
         }
-        # A file is known by its content and name: seen at the same time (a copy that kept its
-        # time) it is the same file; sent again later it has had its answer if that return is the
-        # one in force, and is judged again if not (rejected against a return since corrected, or
-        # an older version put back).
+        # A file is known by its content and name. The same file again (a copy that kept its time,
+        # a spare copy in a subfolder) has had its answer, and so has one whose return is in
+        # force. Sent again after its answer, when that return was rejected or superseded, it is
+        # judged again: the return it was compared with may have been corrected since, or the
+        # county puts an older version back.
         known: set[tuple[Any, ...]] = set()
-        for unit, sha, name, at, status in session.execute(
+        answered: dict[tuple[str, str, str], dt.datetime] = {}
+        for unit, sha, name, at, status, processed in session.execute(
             select(
                 wh.Submission.unit_code,
                 wh.Submission.sha256,
                 wh.Submission.file_name,
                 wh.Submission.received_at,
                 wh.Submission.status,
+                wh.Submission.processed_at,
             )
         ):
             known.add((unit, sha, name, at))
-            if status in (wh.ACCEPTED, wh.RECEIVED):
+            if status in (wh.ACCEPTED, wh.RECEIVED) or processed is None:
                 known.add((unit, sha, name))
+            else:
+                answered[(unit, sha, name)] = max(processed, answered.get((unit, sha, name), processed))
         for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
             if (c.rel, c.size, received_at) in seen or _still_being_written(c, now):
@@ -187,11 +195,17 @@ def receive(
                 log.info("skip %s: it changed while being read; the next run takes it", c.rel)
                 continue
             sha = hashlib.sha256(content).hexdigest()
-            if (c.unit_code, sha, c.name, received_at) in known or (c.unit_code, sha, c.name) in known:
+            same = (c.unit_code, sha, c.name)
+            if (
+                (*same, received_at) in known
+                or same in known
+                or received_at <= answered.get(same, dt.datetime.min)
+            ):
                 log.info("skip %s: same file as an earlier submission", c.rel)
                 continue
-            known |= {(c.unit_code, sha, c.name, received_at), (c.unit_code, sha, c.name)}
-            archived = ws.archive / c.unit_code / f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}"
+            known |= {(*same, received_at), same}
+            name = fitted_name(f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}")
+            archived = ws.archive / c.unit_code / name
             keep_copy(archived, content, sha, c.mtime)
             named = period_from_name(Path(c.name).stem)
             rows.append(
@@ -628,6 +642,8 @@ def _summary(p: Pending, status: str) -> str:
 
 
 def _accepted_before(session: Session, sub: wh.Submission) -> bool:
+    """Whether the unit had a return for the period accepted, received before this one: then
+    timeliness was settled by that return."""
     return (
         session.scalar(
             select(wh.Submission.id).where(
@@ -635,6 +651,7 @@ def _accepted_before(session: Session, sub: wh.Submission) -> bool:
                 wh.Submission.period == sub.period,
                 wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)),
                 wh.Submission.id != sub.id,
+                wh.Submission.received_at <= sub.received_at,
             )
         )
         is not None
@@ -806,6 +823,7 @@ def publish(
                 findings=findings,
                 source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
                 superseded=sub.status == wh.SUPERSEDED,
+                timeliness_settled=sub.period is not None and _accepted_before(session, sub),
             )
             sub.receipt_path = str(path.relative_to(ws.root))
             written.append(path)

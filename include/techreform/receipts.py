@@ -37,6 +37,7 @@ from .findings import ERROR, WARNING, Finding, sort_key
 from .periods import Period
 from .rules import rule_title
 from .schema import FIELDS_BY_SHEET, METADATA_SHEET, PROJECT_FIELD, RECOGNITION_FIELD
+from .workspace import fitted_name
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -94,7 +95,7 @@ def receipt_file_name(file_name: str, received_at: dt.datetime) -> str:
     """
     stem = Path(file_name.replace("\\", "/")).name
     stem = Path(stem).stem.strip() or "报表"
-    return f"回执_{stem}_{received_at:%Y%m%dT%H%M}.xlsx"
+    return fitted_name(f"回执_{stem}_{received_at:%Y%m%dT%H%M}.xlsx")
 
 
 def write_receipt(
@@ -111,11 +112,14 @@ def write_receipt(
     findings: list[Finding],
     source: Path | None,
     superseded: bool = False,
+    timeliness_settled: bool = False,
 ) -> Path:
     """Write the receipt workbook to ``path`` (parent folders are created) and return ``path``.
 
     ``status`` is ``"accepted"`` or ``"rejected"`` (``superseded``: accepted, but a newer return
-    of the unit and period is in force by now); ``source`` is the county's file as archived
+    of the unit and period is in force by now; ``timeliness_settled``: an earlier return of the
+    unit and period was accepted, so this one does not count for timeliness); ``source`` is the
+    county's file as archived
     (.xlsx or .xls), or None when it could not be read: the receipt then has no copied sheets.
     A source that turns out to be unreadable here is treated the same way: a receipt is always
     written.
@@ -151,12 +155,13 @@ def write_receipt(
         first_col=first_col,
         source_read=sheets is not None,
         superseded=superseded,
+        timeliness_settled=timeliness_settled,
     )
     for sheet, name in copies:
         _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}))
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
+    tmp = path.with_name(f".{os.getpid()}.receipt.part")  # short: the name itself may be long
     try:
         wb.save(tmp)
         os.replace(tmp, path)
@@ -246,6 +251,7 @@ def _write_receipt_sheet(
     first_col,
     source_read,
     superseded,
+    timeliness_settled,
 ) -> None:
     for i, width in enumerate(_TABLE_WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -285,7 +291,11 @@ def _write_receipt_sheet(
         ("报告期", _period_text(period), None),
         ("接收时间", f"{received_at:%Y-%m-%d %H:%M}", None),
         ("报送截止", f"{deadline:%Y-%m-%d}" if deadline else "—", None),
-        ("是否按时", _on_time_text(received_at, deadline, status), None),
+        (
+            "是否按时",
+            _on_time_text(received_at, deadline, status == REJECTED and not timeliness_settled),
+            None,
+        ),
         ("审核结果", STATUS_TEXT[status], Font(bold=True, size=20, color=_RESULT_COLOR[status])),
         ("审核说明", summary or "", None),
         ("审核发现", counts, Font(bold=True)),
@@ -373,13 +383,15 @@ def _period_text(period: str | None) -> str:
         return period
 
 
-def _on_time_text(received_at: dt.datetime, deadline: dt.date | None, status: str) -> str:
+def _on_time_text(received_at: dt.datetime, deadline: dt.date | None, still_to_earn: bool) -> str:
+    """``still_to_earn``: a rejected return while no return of the period was accepted yet:
+    timeliness is the first accepted return's, so arriving on time is not enough."""
     if deadline is None:
         return "—"
     late = (received_at.date() - deadline).days
     if late > 0:
         return f"逾期 {late} 天"
-    if status == REJECTED:  # timeliness is the first accepted return's, not a rejected one's
+    if still_to_earn:
         return f"截止日前送达，但未受理；须在{deadline:%Y-%m-%d}前重新报送并受理才计为按时"
     return "按时"
 

@@ -10,6 +10,29 @@ from pathlib import Path
 from techreform import profiles
 
 SETTINGS_FILE = "techreform.json"
+NAME_MAX_BYTES = 255  # a file name's limit on Linux and most file systems, in bytes
+
+
+def fitted_name(name: str, limit: int = NAME_MAX_BYTES) -> str:
+    """``name`` with its stem shortened so that the whole fits ``limit`` bytes of UTF-8 (a Chinese
+    character takes three): the product adds prefixes and times to the names counties chose.
+
+    >>> fitted_name("回执_" + "很长的文件名" * 20 + "_20261003T1007.xlsx", 60)
+    '回执_很长的文件名很长…件名_20261003T1007.xlsx'
+    """
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 8:
+        stem, ext = name, ""
+    ext = f".{ext}" if ext else ""
+    # keep the end of the stem too: the product puts times and versions there
+    tail = stem[-16:] if len(stem) > 32 else ""
+    head = stem[: len(stem) - len(tail)]
+    budget = limit - len(f"…{tail}{ext}".encode())
+    while len(head.encode("utf-8")) > budget:
+        head = head[:-1]
+    return f"{head}…{tail}{ext}"
 
 
 @dataclass(frozen=True)

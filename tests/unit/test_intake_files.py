@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -125,13 +126,19 @@ def test_a_file_replaced_while_intake_reads_it_is_left_for_the_next_run(intake_w
 # ------------------------------------------------------------------------------------ sent again
 
 
+def after_the_answer() -> float:
+    """A modification time after the last run's decisions (kept to the second), as a county's
+    resend after reading its receipt has."""
+    return time.time() + 2
+
+
 def test_an_older_version_put_back_is_judged_again_and_in_force(intake_ws):
     v1 = intake_ws.drop(NAME, rows(2, ytd_completed=100))
     v1_bytes = v1.path.read_bytes()
     intake_ws.run()
     intake_ws.drop(NAME, rows(2, ytd_completed=120))
     intake_ws.run()
-    intake_ws.drop_bytes(NAME, v1_bytes)  # the county decides v1 was right after all
+    intake_ws.drop_bytes(NAME, v1_bytes, mtime=after_the_answer())  # v1 was right after all
     result = intake_ws.run()
     assert len(result.received) == 1 and len(result.receipts) == 1
     assert [s.status for s in intake_ws.submissions()] == [wh.SUPERSEDED, wh.SUPERSEDED, wh.ACCEPTED]
@@ -147,7 +154,7 @@ def test_a_return_rejected_against_an_earlier_quarter_is_judged_again_when_sent_
     assert intake_ws.submission(q2_name).status == wh.REJECTED  # 本年累计 below Q1's
     intake_ws.drop(NAME, rows(2, ytd_completed=100, cumulative_completed=1500))  # Q1 corrected
     intake_ws.run()
-    intake_ws.drop_bytes(q2_name, q2.path.read_bytes())  # the unchanged Q2 sent again
+    intake_ws.drop_bytes(q2_name, q2.path.read_bytes(), mtime=after_the_answer())  # unchanged, again
     result = intake_ws.run()
     assert len(result.receipts) == 1
     assert [s.status for s in intake_ws.submissions() if s.file_name == q2_name] == [
@@ -170,6 +177,26 @@ def test_a_correction_of_an_earlier_quarter_above_the_later_one_in_force_is_told
         ("ytd_above_later", 2),
         ("ytd_above_later", 3),
     ]
+
+
+def test_a_spare_copy_that_was_there_before_the_answer_is_not_a_resend(intake_ws):
+    rf = intake_ws.drop(NAME, rows(2, status="在建"))  # rejected
+    intake_ws.drop_bytes(f"备份/{NAME}", rf.path.read_bytes())  # a copy made a minute later
+    assert len(intake_ws.run().received) == 1
+    assert intake_ws.run().received == []  # not judged again once the first was rejected
+    assert [s.status for s in intake_ws.submissions()] == [wh.REJECTED]
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_kept_and_answered(intake_ws):
+    words = "洛阳市瀍河回族区工业和信息化局关于报送技术改造项目季度统计报表的函" * 3
+    name = f"{UNIT}_{PERIOD}_{words[:73]}.xlsx"  # 238 bytes: the archive and receipt add more
+    assert 230 < len(name.encode()) <= 255
+    intake_ws.drop(name, rows(2))
+    result = intake_ws.run()
+    (sub,) = intake_ws.submissions()
+    assert sub.status == wh.ACCEPTED and sub.file_name == name and len(result.receipts) == 1
+    for kept in (intake_ws.ws.root / sub.archive_path, result.receipts[0]):
+        assert kept.exists() and len(kept.name.encode()) <= 255
 
 
 # ------------------------------------------------------------------------------------ CSVs

@@ -373,6 +373,22 @@ def test_links_go_to_the_marked_cell_whatever_the_sheet_and_where_the_table_star
     assert _fill(out["项目表'一季度"]["C4"]) == WARNING_FILL_COLOR  # the cell the link goes to
 
 
+def test_a_rejected_correction_is_on_time_if_timeliness_was_settled_before(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    out = _write(tmp_path, src, timeliness_settled=True)
+    assert _facts(openpyxl.load_workbook(out)[RECEIPT_SHEET])["是否按时"] == "按时"
+
+
+def test_long_names_are_shortened_to_what_file_systems_take():
+    from techreform.workspace import fitted_name
+
+    name = receipt_file_name("410302_2026Q3_" + "技术改造项目季度统计报表" * 8 + "_v2.xlsx", RECEIVED)
+    assert len(name.encode()) <= 255
+    assert name.startswith("回执_410302_2026Q3_技术改造") and name.endswith("…v2_20261003T1007.xlsx")
+    assert "…" in name
+    assert fitted_name("short.xlsx") == "short.xlsx"
+
+
 def test_a_return_superseded_by_the_time_of_its_receipt_says_so(tmp_path):
     src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
     out = _write(tmp_path, src, status="accepted", findings=[], superseded=True)

@@ -70,6 +70,34 @@ def test_downgrade_and_upgrade_round_trip(engine):
     assert "submission" in inspect(engine).get_table_names()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_warehouse_with_returns_in_it_upgrades_and_keeps_them(kind, tmp_path):
+    """Migrations that rebuild a table (SQLite's way to alter one) must not trip over the rows of
+    other tables pointing at it."""
+    with database(kind, tmp_path) as url:
+        engine = wh.connect(url, migrate=False)
+        try:
+            wh.upgrade(engine, "0002")
+            with Session(engine) as s:
+                for n in (1, 2):
+                    sub = _submission(n)
+                    sub.findings.append(wh.Finding(rule_id="uscc_checksum", severity="error", message="错"))
+                    sub.projects.append(wh.Project(unit_code="410302", period="2026Q1", row=2, seq=1))
+                    s.add(sub)
+                s.commit()
+            wh.upgrade(engine)
+            with Session(engine) as s:
+                subs = s.scalars(select(wh.Submission).order_by(wh.Submission.id)).all()
+                assert [(len(x.findings), len(x.projects)) for x in subs] == [(1, 1), (1, 1)]
+                subs[0].projects[0].seq = 202603001001  # wider now
+                s.commit()
+            if kind == "sqlite":
+                with engine.connect() as c:
+                    assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
+        finally:
+            engine.dispose()
+
+
 def test_submission_keeps_findings_projects_and_recognitions(engine):
     with Session(engine) as s:
         sub = _submission(1)

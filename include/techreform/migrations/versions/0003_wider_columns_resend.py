@@ -5,6 +5,9 @@ header or an inbox folder named after a bureau stopped intake there and not on S
 again later (same name and content, new modification time) is now judged again: the identity of a
 submission includes its received time.
 
+The downgrade fails once the data no longer fits the old schema (a long phone or folder name, a
+file sent twice); that is deliberate: it would otherwise have to drop what counties sent.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21 12:00:00
