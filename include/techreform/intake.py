@@ -102,6 +102,9 @@ def scan_inbox(
     found: list[Candidate] = []
     if not ws.inbox.exists():
         return found
+    loose = sorted(p.name for p in ws.inbox.iterdir() if p.is_file() and not _IGNORED.search(p.name))
+    if loose:  # no unit folder, so no unit to answer: the operator has to move them
+        log.warning("files in inbox/ outside any unit folder are not taken: %s", ", ".join(loose))
     for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in unit_dir.rglob("*"):
             inner = path.relative_to(unit_dir).parts

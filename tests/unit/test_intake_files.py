@@ -65,6 +65,14 @@ def test_what_windows_sync_tools_and_office_leave_behind_is_not_a_return(intake_
     assert len(result.received) == 1 and statuses(intake_ws) == [(NAME, wh.ACCEPTED)]
 
 
+def test_a_file_outside_any_unit_folder_is_left_and_logged(intake_ws, caplog):
+    loose = intake_ws.ws.inbox / NAME
+    loose.parent.mkdir(parents=True, exist_ok=True)
+    loose.write_bytes(b"PK")
+    assert intake_ws.run().received == []
+    assert loose.exists() and f"outside any unit folder are not taken: {NAME}" in caplog.text
+
+
 # ------------------------------------------------------------------------------------ kept copies
 
 
