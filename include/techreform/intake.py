@@ -102,7 +102,9 @@ def scan_inbox(
     found: list[Candidate] = []
     if not ws.inbox.exists():
         return found
-    loose = sorted(p.name for p in ws.inbox.iterdir() if p.is_file() and not _IGNORED.search(p.name))
+    loose = sorted(
+        readable_name(p.name) for p in ws.inbox.iterdir() if p.is_file() and not _IGNORED.search(p.name)
+    )
     if loose:  # no unit folder, so no unit to answer: the operator has to move them
         log.warning("files in inbox/ outside any unit folder are not taken: %s", ", ".join(loose))
     for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -207,8 +209,8 @@ def receive(
                 log.info("skip %s: same file as an earlier submission", c.rel)
                 continue
             known |= {(*same, received_at), same}
-            name = fitted_name(f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}")
-            archived = ws.archive / c.unit_code / name
+            archive_name = fitted_name(f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}")
+            archived = ws.archive / c.unit_code / archive_name
             keep_copy(archived, content, sha, c.mtime)
             named = period_from_name(Path(c.name).stem)
             rows.append(
