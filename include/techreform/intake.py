@@ -511,14 +511,15 @@ def _run_rules(
     files: list[Pending], validator: Any, stage: str, earlier: dict[int, _Earlier] | None = None
 ) -> None:
     """The rules over a batch of files. Should the batch fail, each file is tried alone: the ones
-    that fail alone are rejected as unprocessable, unless all fail (then the fault is not theirs)."""
+    that fail alone are rejected as unprocessable, unless all fail (then the fault is not theirs).
+    A lone file is weighed against a blank row: rules that run on that work, so the file is odd."""
     try:
         _run_rules_batch(files, validator, stage, earlier)
         return
     except Exception:
         # only files with rows to check can tell a bad file from a broken rule engine
         checked = [p for p in files if _has_rows_for(p, stage)]
-        if len(checked) < 2:
+        if not checked or (len(checked) == 1 and not _rules_run_on_a_blank_row(validator, stage)):
             raise
         log.warning("rules failed on a batch of %d files; trying each alone", len(checked), exc_info=True)
     before = {id(p): list(p.findings) for p in checked}
@@ -531,10 +532,25 @@ def _run_rules(
             log.exception("%s rules failed on %s (submission %s)", stage, p.sub.inbox_path, p.sub.id)
             p.findings = list(before[id(p)])
             failed.append(p)
-    if len(failed) == len(checked):
+    if len(failed) == len(checked) > 1:  # (a lone file was weighed against a blank row above)
         raise RuntimeError(f"the {stage} rules failed on every file of the batch")
     for p in failed:
         _unprocessable(p)
+
+
+def _rules_run_on_a_blank_row(validator: Any, stage: str) -> bool:
+    """Whether the rule engine itself works: every suite of the stage, on one row of empty cells
+    (findings are expected; an exception is not)."""
+    try:
+        for sheet, fields in (
+            (schema.PROJECT_SHEET, schema.PROJECT_FIELDS),
+            (schema.RECOGNITION_SHEET, schema.RECOGNITION_FIELDS),
+        ):
+            validator.failures(sheet, _frame([{"_rid": 0, "_file": 0, "_row": 1}], fields), stage)
+    except Exception:
+        log.exception("the %s rules fail on a blank row too: the rule engine is broken", stage)
+        return False
+    return True
 
 
 def _has_rows_for(p: Pending, stage: str) -> bool:

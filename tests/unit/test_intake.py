@@ -781,7 +781,8 @@ class _FailingOn:
         self.validator, self.project_name = validator, project_name
 
     def failures(self, sheet, frame, stage="row"):
-        if self.project_name is None or (frame.get("project_name") == self.project_name).any():
+        names = frame.get("project_name")  # the 认定表 frame has none
+        if self.project_name is None or (names is not None and (names == self.project_name).any()):
             raise RuntimeError("a rules bug")
         return self.validator.failures(sheet, frame, stage)
 
@@ -801,6 +802,27 @@ def test_a_file_the_rules_fail_on_is_rejected_and_the_others_go_on(intake_ws):
     # the others were judged by the rules as usual, without findings left over from the failed batch
     assert kinds(intake_ws.submission(f"{OTHER_UNIT}_2026Q1.xlsx")) == [("bad_status", ERROR, 2, "status")]
     assert intake_ws.submission(f"{UNIT}_2026Q2.xlsx").status == wh.ACCEPTED
+
+
+def test_a_lone_file_the_rules_fail_on_is_rejected_when_the_rules_work_on_a_blank_row(intake_ws):
+    odd = rows(3)
+    odd[1]["project_name"] = "触发故障的项目"
+    intake_ws.drop(NAME, odd)
+    intake_ws.validator = _FailingOn(intake_ws.validator, "触发故障的项目")
+    intake_ws.run()
+    assert_rejected(intake_ws, intake_ws.submission(NAME), [("file_unprocessable", ERROR, None, None)])
+
+
+def test_a_lone_file_waits_when_the_rules_fail_on_a_blank_row_too(intake_ws):
+    intake_ws.drop(NAME, rows(3))
+    real = intake_ws.validator
+    intake_ws.validator = _FailingOn(real, None)
+    with pytest.raises(RuntimeError):
+        intake_ws.run()
+    assert [s.status for s in intake_ws.submissions()] == [wh.RECEIVED]
+    intake_ws.validator = real
+    intake_ws.run()
+    assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED]
 
 
 def test_rules_failing_on_every_file_stop_the_run_and_decide_nothing(intake_ws):
