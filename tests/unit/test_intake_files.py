@@ -4,6 +4,7 @@ files sent again, CSVs mended after a crash, and values PostgreSQL is stricter a
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import os
 import time
@@ -42,7 +43,8 @@ def test_a_gbk_file_name_is_registered_under_its_chinese_name(intake_ws):
     assert len(result.received) == 2 and len(result.receipts) == 2
     sub = intake_ws.submission(NAME)  # the name as the county typed it
     assert sub.status == wh.ACCEPTED and sub.period == str(PERIOD)
-    assert (intake_ws.ws.root / sub.archive_path).read_bytes() == open(gbk, "rb").read()
+    with open(gbk, "rb") as original:
+        assert (intake_ws.ws.root / sub.archive_path).read_bytes() == original.read()
     assert intake_ws.submission(other.path.name).status == wh.REJECTED  # wrong folder, judged too
     assert intake_ws.run().received == []
 
@@ -95,8 +97,6 @@ def test_a_half_archived_file_from_a_crashed_run_does_not_reject_the_return(inta
     rf = intake_ws.drop(NAME, rows(2))
     content = rf.path.read_bytes()
     sha = hashlib.sha256(content).hexdigest()
-    import datetime as dt
-
     at = dt.datetime.fromtimestamp(rf.path.stat().st_mtime)
     half = intake_ws.ws.archive / UNIT / f"{at:%Y%m%dT%H%M%S}_{sha[:8]}_{NAME}"
     half.parent.mkdir(parents=True)
