@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -65,44 +66,47 @@ def profile_params(profile: Profile) -> dict[str, Any]:
     }
 
 
-def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
-    """The rules of return_rules.yaml with the profile's values filled in."""
+def _rule_specs(text: str | None = None) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(sheet, spec, field) for every rule of return_rules.yaml, for_each spelled out."""
     data = yaml.safe_load(text or (resources.files(__package__) / RULES_FILE).read_text(encoding="utf-8"))
-    params = profile_params(profile)
-    rules: list[Rule] = []
     for section, sheet in (("project", schema.PROJECT_SHEET), ("recognition", schema.RECOGNITION_SHEET)):
         for spec in data.get(section, []):
             for fname in spec.get("for_each") or [spec["field"]]:
-                p = {**params, "field": fname}
-                message = spec["message"]
-                # message placeholders about the cell are filled per finding, not here
-                for key in ("project_code_required_from", "reform_types_text"):
-                    message = message.replace("{" + key + "}", str(params[key]))
-                rules.append(
-                    Rule(
-                        id=_fill(spec["id"], p),
-                        sheet=sheet,
-                        field=fname,
-                        severity=spec["severity"],
-                        expectation=spec["expectation"],
-                        kwargs=_fill(spec["kwargs"], p),
-                        message=message,
-                        other=spec.get("other"),
-                        stage=spec.get("stage", "row"),
-                        title=spec.get("title", ""),
-                    )
-                )
+                yield sheet, spec, fname
+
+
+def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
+    """The rules of return_rules.yaml with the profile's values filled in."""
+    params = profile_params(profile)
+    rules: list[Rule] = []
+    for sheet, spec, fname in _rule_specs(text):
+        p = {**params, "field": fname}
+        message = spec["message"]
+        # message placeholders about the cell are filled per finding, not here
+        for key in ("project_code_required_from", "reform_types_text"):
+            message = message.replace("{" + key + "}", str(params[key]))
+        rules.append(
+            Rule(
+                id=_fill(spec["id"], p),
+                sheet=sheet,
+                field=fname,
+                severity=spec["severity"],
+                expectation=spec["expectation"],
+                kwargs=_fill(spec["kwargs"], p),
+                message=message,
+                other=spec.get("other"),
+                stage=spec.get("stage", "row"),
+                title=spec.get("title", ""),
+            )
+        )
     return rules
 
 
 @cache
 def _row_rule_titles() -> dict[str, str]:
-    data = yaml.safe_load((resources.files(__package__) / RULES_FILE).read_text(encoding="utf-8"))
     titles: dict[str, str] = {}
-    for section in ("project", "recognition"):
-        for spec in data.get(section, []):
-            for fname in spec.get("for_each") or [spec["field"]]:
-                titles.setdefault(_fill(spec["id"], {"field": fname}), spec.get("title", ""))
+    for _, spec, fname in _rule_specs():
+        titles.setdefault(_fill(spec["id"], {"field": fname}), spec.get("title", ""))
     return titles
 
 
