@@ -30,7 +30,7 @@ import yaml
 
 
 def bench_profile(path: Path, units: int) -> Path:
-    with (resources.files("techreform") / "data" / "gb2260_divisions.csv").open(encoding="utf-8") as f:
+    with (resources.files("techreform.reference") / "data" / "gb2260_divisions.csv").open(encoding="utf-8") as f:
         rows = [
             r
             for r in csv.DictReader(f)
@@ -96,8 +96,10 @@ def main() -> None:
 
     from python_calamine import CalamineWorkbook
 
-    from techreform import intake, profiles, sample
+    from techreform import intake
     from techreform import warehouse as wh
+    from techreform.demo import city as sample
+    from techreform.reference import profiles
     from techreform.workspace import Workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="techreform-bench-"))

@@ -33,7 +33,7 @@ def _params() -> tuple[str, str | None, float]:
         )
     period = params.get("period") or None
     if period is None:  # a scheduled run collects the quarter that ended last (local calendar)
-        from techreform.periods import last_ended
+        from techreform.reference.periods import last_ended
 
         period = str(last_ended(ctx.get("logical_date") or ctx["dag_run"].run_after))
     return ws, period, float(params.get("settle_seconds", 5))

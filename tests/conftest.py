@@ -20,8 +20,8 @@ import pytest
 import xlwt
 from stdnum.cn import uscc as stdnum_uscc
 
-from techreform import profiles, schema
-from techreform.periods import Period
+from techreform.reference import profiles, schema
+from techreform.reference.periods import Period
 
 PROFILE_ID = "luoyang-2021"
 UNIT = "410304"  # 瀍河回族区
@@ -451,16 +451,18 @@ def validate(engine, validator, files: Sequence[tuple[Path, str, Period]]) -> li
     """
     from sqlalchemy.orm import Session
 
-    from techreform import intake
     from techreform import warehouse as wh
+    from techreform.intake.files import Pending
+    from techreform.intake.history import earlier_returns
+    from techreform.intake.validate import run_rules
     from techreform.returns import read_return
 
     pending = []
     for i, (path, unit, period) in enumerate(files, start=1):
         parsed = read_return(path)
         sub = wh.Submission(id=10_000 + i, unit_code=unit, file_name=Path(path).name)
-        pending.append(intake.Pending(sub, parsed=parsed, period=period, findings=list(parsed.findings)))
+        pending.append(Pending(sub, parsed=parsed, period=period, findings=list(parsed.findings)))
     with Session(engine) as session:
-        intake._run_rules(pending, validator, "row")
-        intake._run_rules(pending, validator, "history", intake._earlier_returns(session, pending))
+        run_rules(pending, validator, "row")
+        run_rules(pending, validator, "history", earlier_returns(session, pending))
     return pending

@@ -8,9 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from techreform import profiles
-from techreform.periods import Period
 from techreform.pipeline import NOT_BUILT, STEPS
+from techreform.reference import profiles
+from techreform.reference.periods import Period
 from techreform.workspace import Workspace
 
 
@@ -97,7 +97,7 @@ def cmd_init(a: argparse.Namespace) -> int:
     ws.create(a.profile, database_url=a.database_url)
     print(f"已创建工作区 {ws.root}（政策配置 {a.profile}）")
     if a.sample:
-        from techreform import sample
+        from techreform.demo import city as sample
 
         summary = sample.generate_city(ws, ws.profile, year=a.year, quarters=a.quarters)
         print(f"已生成示例城市：{summary.get('returns', '?')} 份县区报表、统计局数据和目标责任书")
@@ -105,7 +105,7 @@ def cmd_init(a: argparse.Namespace) -> int:
 
 
 def cmd_template(a: argparse.Namespace) -> int:
-    from techreform.template import template_file_name, write_template
+    from techreform.workbooks.template import template_file_name, write_template
 
     ws = Workspace(Path(a.workspace).resolve())
     profile = ws.profile

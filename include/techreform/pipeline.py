@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from techreform import intake, warehouse
-from techreform.periods import Period
+from techreform.reference.periods import Period
 from techreform.workspace import Workspace
 
 STEPS = ("intake", "reconcile", "check", "assess")

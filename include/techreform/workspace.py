@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from techreform import profiles
+from techreform.reference import profiles
 
 SETTINGS_FILE = "techreform.json"
 NAME_MAX_BYTES = 255  # a file name's limit on Linux and most file systems, in bytes

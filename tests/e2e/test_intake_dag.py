@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from techreform import profiles, sample
 from techreform import warehouse as wh
+from techreform.demo import city as sample
+from techreform.reference import profiles
 from techreform.workspace import Workspace
 from tests.support import airflow_env
 from tests.support.databases import database

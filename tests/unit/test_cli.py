@@ -8,8 +8,9 @@ import openpyxl
 import pytest
 import yaml
 
-from techreform import cli, profiles, schema
+from techreform import cli
 from techreform import warehouse as wh
+from techreform.reference import profiles, schema
 from tests.conftest import UNIT, base_row, set_mtime
 
 

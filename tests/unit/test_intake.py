@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import re
 import shutil
 
@@ -16,9 +17,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.findings import ERROR, WARNING
-from techreform.periods import Period
+from techreform.intake import files as files_module
+from techreform.reference.periods import Period
 from techreform.returns import period_of
+from techreform.rules.findings import ERROR, WARNING
 from tests.conftest import (
     OTHER_UNIT,
     OTHER_UNIT_NAME,
@@ -400,7 +402,7 @@ def test_newer_accepted_return_supersedes(intake_ws):
 def test_receipts_of_two_versions_in_one_run_say_which_is_in_force(intake_ws):
     import openpyxl
 
-    from techreform.receipts import NEXT_STEP_CLEAN, NEXT_STEP_SUPERSEDED, RECEIPT_SHEET
+    from techreform.workbooks.receipt import NEXT_STEP_CLEAN, NEXT_STEP_SUPERSEDED, RECEIPT_SHEET
 
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(4))
@@ -712,28 +714,27 @@ def clean_outcome(tmp_path, migrated_db, validator):
     "target, attribute, call",
     [
         # receive: while archiving the third file, before anything was registered
-        ("", "keep_copy", 3),
+        ("techreform.intake.inbox", "keep_copy", 3),
         # process: inside the second accepted return's decision, after its rows were inserted
-        ("wh", "settle_in_force", 2),
+        ("techreform.warehouse", "settle_in_force", 2),
         # publish: after two receipts were written
-        ("", "write_receipt", 3),
+        ("techreform.intake.answer", "write_receipt", 3),
     ],
     ids=["receive", "process", "publish"],
 )
 def test_a_crash_in_any_step_then_a_rerun_gives_the_uninterrupted_result(
     intake_ws, clean_outcome, monkeypatch, target, attribute, call
 ):
-    from techreform import intake
 
     _drop_a_quarter(intake_ws)
-    owner = getattr(intake, target) if target else intake
+    owner = importlib.import_module(target)
     monkeypatch.setattr(owner, attribute, _crash_on_call(call, getattr(owner, attribute)))
     with pytest.raises(Crash):
         intake_ws.run()
     after_crash = intake_ws.submissions()
     if attribute == "keep_copy":  # nothing registered, though copies already sit in archive/
         assert after_crash == [] and len(list(intake_ws.ws.archive.rglob("*.xlsx"))) == 2
-    if target == "wh":  # the first decision stands; the interrupted one left no rows behind
+    if attribute == "settle_in_force":  # the first decision stands; the interrupted one left no rows behind
         assert [s.status for s in after_crash] == [wh.ACCEPTED] + [wh.RECEIVED] * 3
         assert all(s.projects == [] and s.findings == [] for s in after_crash[1:])
     if attribute == "write_receipt":  # every decision made, two receipts out, the rest still to write
@@ -751,16 +752,15 @@ def test_a_crash_in_any_step_then_a_rerun_gives_the_uninterrupted_result(
 
 
 def test_a_file_the_reader_fails_on_is_rejected_and_the_others_go_on(intake_ws, monkeypatch, caplog):
-    from techreform import intake
 
-    real = intake.read_return
+    real = files_module.read_return
 
     def read_return(path):
         if "odd" in path.name:
             raise RuntimeError("a parser bug")
         return real(path)
 
-    monkeypatch.setattr(intake, "read_return", read_return)
+    monkeypatch.setattr(files_module, "read_return", read_return)
     intake_ws.drop(f"{UNIT}_2026Q1_odd.xlsx", rows(3))
     intake_ws.drop(NAME, rows(3))
     intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)

@@ -11,8 +11,10 @@ import time
 
 import pytest
 
+from techreform import outputs
 from techreform import warehouse as wh
-from techreform.periods import Period
+from techreform.intake import inbox as inbox_module
+from techreform.reference.periods import Period
 from tests.conftest import PERIOD, UNIT, IntakeWorkspace, base_row, rows
 from tests.support.databases import postgres_database
 
@@ -122,7 +124,7 @@ def test_a_file_replaced_while_intake_reads_it_is_left_for_the_next_run(intake_w
         os.utime(on_time.path, (late_mtime, late_mtime))
         return found
 
-    monkeypatch.setattr(intake, "scan_inbox", scan_then_overwrite)
+    monkeypatch.setattr(inbox_module, "scan_inbox", scan_then_overwrite)
     assert intake_ws.run().received == []
     monkeypatch.undo()
     intake_ws.run()
@@ -211,19 +213,19 @@ def test_a_name_as_long_as_the_file_system_allows_is_kept_and_answered(intake_ws
 
 
 def test_a_crash_between_receipts_and_csvs_is_mended_by_the_rerun(intake_ws, monkeypatch):
-    from techreform import intake, reports
+    from techreform import intake
 
     q2_name = NAME.replace(str(PERIOD), str(Q2))
     intake_ws.drop(NAME, rows(2))
     intake_ws.drop(q2_name, rows(2, ytd_completed=400))
-    real = reports.write_intake_csvs
+    real = outputs.write_intake_csvs
 
     def crash_on_q1(session, directory, period):
         if period == str(PERIOD):
             raise KeyboardInterrupt  # the worker dies
         real(session, directory, period)
 
-    monkeypatch.setattr(intake.reports, "write_intake_csvs", crash_on_q1)
+    monkeypatch.setattr(outputs, "write_intake_csvs", crash_on_q1)
     with pytest.raises(KeyboardInterrupt):
         intake.run_intake(intake_ws.ws, intake_ws.engine, run_period=Q2, settle_seconds=0)
     assert not (intake_ws.ws.reports_for(str(PERIOD)) / "submissions.csv").exists()
@@ -250,11 +252,10 @@ def test_csvs_that_did_not_change_are_not_written_again(intake_ws):
 
 
 def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(intake_ws, monkeypatch):
-    from techreform import intake
 
     intake_ws.drop(NAME, rows(2))
     intake_ws.drop(f"410305_{PERIOD}_技改项目季报.xlsx", rows(2), unit="410305")
-    real = intake.wh.settle_in_force
+    real = wh.settle_in_force
     calls = []
 
     def refuse_first(session, unit_code, period):
@@ -263,7 +264,7 @@ def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(int
             raise ValueError("value out of range for the column")
         return real(session, unit_code, period)
 
-    monkeypatch.setattr(intake.wh, "settle_in_force", refuse_first)
+    monkeypatch.setattr(wh, "settle_in_force", refuse_first)
     result = intake_ws.run()
     assert len(result.receipts) == 2
     first, second = intake_ws.submissions()
@@ -274,14 +275,12 @@ def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(int
 def test_a_database_outage_stops_the_run_and_rejects_nothing(intake_ws, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from techreform import intake
-
     intake_ws.drop(NAME, rows(2))
 
     def outage(session, unit_code, period):
         raise OperationalError("INSERT ...", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(intake.wh, "settle_in_force", outage)
+    monkeypatch.setattr(wh, "settle_in_force", outage)
     with pytest.raises(OperationalError):
         intake_ws.run()
     monkeypatch.undo()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from techreform.periods import Period
+from techreform.reference.periods import Period
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def shanghai(monkeypatch):
 
 
 def test_the_quarter_that_ended_last_is_told_by_the_local_calendar(shanghai):
-    from techreform.periods import last_ended
+    from techreform.reference.periods import last_ended
 
     early_april_in_shanghai = dt.datetime(2026, 3, 31, 17, 0, tzinfo=dt.UTC)  # 1 April, 01:00 there
     assert last_ended(early_april_in_shanghai) == Period(2026, 1)

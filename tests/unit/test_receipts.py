@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 import xlwt
 
-from techreform.findings import ERROR, WARNING, Finding
-from techreform.receipts import (
+from techreform.rules.findings import ERROR, WARNING, Finding
+from techreform.workbooks.receipt import (
     ERROR_FILL_COLOR,
     EXPLAINED_FILL_COLOR,
     NEXT_STEP_CLEAN,

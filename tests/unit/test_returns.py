@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 
-from techreform import schema
-from techreform.findings import ERROR, WARNING
-from techreform.periods import month_index
+from techreform.reference import schema
+from techreform.reference.periods import month_index
 from techreform.returns import match_header, parse_month, read_return
+from techreform.rules.findings import ERROR, WARNING
 from tests.conftest import (
     AMOUNT_FIELDS,
     PERIOD,
@@ -772,7 +772,7 @@ def test_signature_lines_instructions_and_labelled_totals_are_not_projects(tmp_p
 
 
 def test_blank_markers_in_codes_and_choices_are_blank(tmp_path):
-    from techreform.returns import _convert
+    from techreform.returns.cells import convert as _convert
 
     code = schema.PROJECT_FIELD["project_code"]
     assert _convert(code, "—", "—", 1.0) == (None, True)

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.findings import ERROR, WARNING
-from techreform.periods import Period
+from techreform.reference.periods import Period
 from techreform.rules import load_rules
+from techreform.rules.findings import ERROR, WARNING
 from tests.conftest import (
     OTHER_UNIT,
     PERIOD,

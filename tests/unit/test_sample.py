@@ -1,4 +1,4 @@
-"""The generated sample city (techreform.sample).
+"""The generated sample city (techreform.demo.city).
 
 Besides the files and their contract columns, these tests read every return back with a small
 reader of their own (independent of the product's parser) and check the generator's claims:
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from techreform import codes, profiles, schema
-from techreform.periods import Period, month_index, period_from_name
-from techreform.sample import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
+from techreform.demo.city import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
+from techreform.reference import codes, profiles, schema
+from techreform.reference.periods import Period, month_index, period_from_name
 from techreform.workspace import Workspace
 
 PROFILE = "luoyang-2021"

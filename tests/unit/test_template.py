@@ -1,4 +1,4 @@
-"""The blank county return (techreform.template): layout, validations, metadata, readability."""
+"""The blank county return (techreform.workbooks.template): layout, validations, metadata, readability."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from techreform import profiles, schema
-from techreform.periods import Period, period_from_name
-from techreform.template import DATA_ROWS, LISTS_SHEET, template_file_name, write_template
+from techreform.reference import profiles, schema
+from techreform.reference.periods import Period, period_from_name
+from techreform.workbooks.template import DATA_ROWS, LISTS_SHEET, template_file_name, write_template
 from tests.support.libreoffice import to_pdf
 
 PERIOD = Period(2026, 3)

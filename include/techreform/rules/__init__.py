@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from techreform import codes, schema
-from techreform.findings import FILE_RULE_TITLES, Finding
-from techreform.periods import month_text
-from techreform.profiles import Profile
+from techreform.reference import codes, schema
+from techreform.reference.periods import month_text
+from techreform.reference.profiles import Profile
+from techreform.rules.findings import FILE_RULE_TITLES, Finding
 
 RULES_FILE = "return_rules.yaml"
 ROW_ID = "_rid"

@@ -10,7 +10,7 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 
-from techreform import codes
+from techreform.reference import codes
 
 
 class ColumnValuesValidUscc(ColumnMapMetricProvider):

@@ -1,6 +1,6 @@
 """The warehouse: every submission, its findings, and the projects of accepted returns.
 
-SQLAlchemy 2 models; the schema is created and upgraded by Alembic (``techreform/migrations``).
+SQLAlchemy 2 models; the schema is created and upgraded by Alembic (``techreform/warehouse/migrations``).
 SQLite in the workspace by default, any SQLAlchemy URL (PostgreSQL) by setting. Nothing is ever
 deleted: a newer accepted return for the same unit and period supersedes the older one.
 """
@@ -200,7 +200,7 @@ def alembic_config(engine: Engine):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("techreform") / "migrations"))
+    cfg.set_main_option("script_location", str(resources.files("techreform.warehouse") / "migrations"))
     # Alembic's config interpolates %: a workspace path with Chinese characters is %-escaped in the URL
     url = engine.url.render_as_string(hide_password=False)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from techreform import warehouse as wh
-from techreform.findings import ERROR
+from techreform.rules.findings import ERROR
 
 SUBMISSION_COLUMNS = ("unit_code", "file", "received_at", "status", "errors", "warnings")
 FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "severity", "message")

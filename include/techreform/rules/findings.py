@@ -36,7 +36,7 @@ class Finding:
     message: str  # plain Chinese: what is wrong and how to fix it
     sheet: str | None = None  # None for a file-level finding
     row: int | None = None  # the Excel row number the county sees
-    field: str | None = None  # field name of techreform.schema
+    field: str | None = None  # field name of techreform.reference.schema
     column: str | None = None  # the header as written in the county's file
     col_index: int | None = None  # 1-based column in the county's sheet, for highlighting
     value: str | None = None  # the cell as the county wrote it

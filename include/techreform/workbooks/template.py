@@ -9,7 +9,7 @@ One workbook per unit per quarter, written with openpyxl:
 - ``_meta`` (hidden): ``key``/``value`` rows with template version, profile, unit and period,
   read back at intake to tell which unit and period a file belongs to.
 
-Headers, enumerations and widths come from :mod:`techreform.schema`, reform types from the profile.
+Headers, enumerations and widths come from :mod:`techreform.reference.schema`, reform types from the profile.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import schema
-from .periods import Period, month_text
-from .profiles import Profile, Unit
-from .schema import Field
+from techreform.reference import schema
+from techreform.reference.periods import Period, month_text
+from techreform.reference.profiles import Profile, Unit
+from techreform.reference.schema import Field
 
 __all__ = ["DATA_ROWS", "LISTS_SHEET", "template_file_name", "write_template"]
 

@@ -33,11 +33,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from .findings import ERROR, WARNING, Finding, sort_key
-from .periods import Period
-from .rules import rule_title
-from .schema import FIELDS_BY_SHEET, METADATA_SHEET, PROJECT_FIELD, RECOGNITION_FIELD
-from .workspace import fitted_name
+from techreform.reference.periods import Period
+from techreform.reference.schema import FIELDS_BY_SHEET, METADATA_SHEET, PROJECT_FIELD, RECOGNITION_FIELD
+from techreform.rules import rule_title
+from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
+from techreform.workspace import fitted_name
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"

@@ -21,7 +21,7 @@ PROJECT_CODE_RE = re.compile(r"^\d{4}-(\d{6})-\d{2}-\d{2}-\d{6}$")
 
 
 def _data(name: str):
-    return resources.files("techreform") / "data" / name
+    return resources.files("techreform.reference") / "data" / name
 
 
 @cache

@@ -36,10 +36,10 @@ import chinese_calendar
 from openpyxl import Workbook
 from stdnum.cn import uscc as stdnum_uscc
 
-from . import codes, schema
-from .periods import Period, month_index
-from .profiles import Profile, Unit
-from .workspace import Workspace
+from techreform.reference import codes, schema
+from techreform.reference.periods import Period, month_index
+from techreform.reference.profiles import Profile, Unit
+from techreform.workspace import Workspace
 
 TECH = "改建和技术改造"  # the only 建设性质 counted as tech-reform investment (§3.2)
 _STATS_COLUMNS = (
@@ -982,8 +982,8 @@ def write_return(
 ) -> list[int]:
     """Write a county return (sheets 项目表 and 认定表) and return each row's Excel row number.
 
-    ``rows`` are dicts keyed by :mod:`techreform.schema` field names, amounts in 万元, months as
-    a month index (:func:`techreform.periods.month_index`) or a date; a string in a number or
+    ``rows`` are dicts keyed by :mod:`techreform.reference.schema` field names, amounts in 万元, months as
+    a month index (:func:`techreform.reference.periods.month_index`) or a date; a string in a number or
     month field is written as typed. ``layout`` says how the office types it (default: the
     template's layout, plain values).
     """

@@ -1,0 +1,108 @@
+"""Step 3 of intake: receipts for every decided file, and every period's CSV files."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload
+
+from techreform import outputs
+from techreform import warehouse as wh
+from techreform.intake.inbox import SETTLE_SECONDS, receive
+from techreform.intake.judge import accepted_before, process
+from techreform.intake.lock import workspace_lock
+from techreform.reference.periods import Period
+from techreform.reference.profiles import Profile
+from techreform.returns import READABLE_SUFFIXES
+from techreform.rules.findings import Finding
+from techreform.workbooks.receipt import receipt_file_name, write_receipt
+from techreform.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def publish(
+    ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None
+) -> list[Path]:
+    """Receipts for every decided file that has none yet, then the periods' CSV files."""
+    written: list[Path] = []
+    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
+        subs = session.scalars(
+            select(wh.Submission)
+            .options(selectinload(wh.Submission.findings))
+            .where(wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None))
+            .order_by(wh.Submission.received_at, wh.Submission.id)
+        ).all()
+        for sub in subs:
+            unit = profile.unit(sub.unit_code)
+            status = wh.REJECTED if sub.errors else wh.ACCEPTED
+            path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
+            taken = session.scalar(
+                select(wh.Submission.id).where(wh.Submission.receipt_path == str(path.relative_to(ws.root)))
+            )
+            if taken is not None:  # two files of the same name within a minute: keep both receipts
+                path = path.with_name(f"{path.stem}_{sub.id}{path.suffix}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            source = ws.root / sub.archive_path
+            findings = [
+                Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__}) for f in sub.findings
+            ]
+            write_receipt(
+                path,
+                unit_code=sub.unit_code,
+                unit_name=unit.name if unit else sub.unit_code,
+                file_name=sub.file_name,
+                period=sub.period,
+                status=status,
+                received_at=sub.received_at,
+                deadline=sub.deadline,
+                summary=sub.summary or "",
+                findings=findings,
+                source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
+                superseded=sub.status == wh.SUPERSEDED,
+                timeliness_settled=sub.period is not None and accepted_before(session, sub),
+            )
+            sub.receipt_path = str(path.relative_to(ws.root))
+            written.append(path)
+            if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
+                session.commit()
+        session.commit()
+        # Every period's CSVs, not only those of this run's receipts: after a crash between the
+        # receipts and the CSVs, the rerun has no receipts left to write but must still mend them.
+        periods = set(
+            session.scalars(
+                select(wh.Submission.report_period).where(wh.Submission.status != wh.RECEIVED).distinct()
+            )
+        )
+        periods |= {str(run_period)} if run_period else set()
+        for period in sorted(periods):
+            outputs.write_intake_csvs(session, ws.reports_for(period), period)
+    return written
+
+
+@dataclass
+class IntakeResult:
+    received: list[int]
+    decided: list[int]
+    receipts: list[Path]
+
+
+def run_intake(
+    ws: Workspace,
+    engine: Engine,
+    *,
+    run_period: Period | None = None,
+    settle_seconds: float = SETTLE_SECONDS,
+    validator: Any = None,
+) -> IntakeResult:
+    """The three steps in one go (what the intake DAG runs as three tasks)."""
+    profile = ws.profile
+    received = receive(ws, engine, run_period=run_period, settle_seconds=settle_seconds)
+    decided = process(ws, engine, profile, validator=validator)
+    receipts = publish(ws, engine, profile, run_period=run_period)
+    return IntakeResult(received, decided, receipts)

@@ -1,0 +1,165 @@
+"""File-level checks of a registered file: type, readability, unit and period (DESIGN.md §3.1)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from techreform import warehouse as wh
+from techreform.reference.periods import Period
+from techreform.reference.profiles import Profile
+from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
+from techreform.rules.findings import ERROR, Finding
+from techreform.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+# File-level errors that leave the rows readable on their own: the county hears of every problem
+# at once. (A missing column or an unknown period would make the row rules say wrong things.)
+_ROWS_STILL_CHECKED = {"wrong_unit", "unknown_unit"}
+
+
+@dataclass
+class Pending:
+    sub: wh.Submission
+    parsed: ParsedReturn | None = None
+    period: Period | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def _file_errors(self) -> set[str]:
+        return {f.rule_id for f in self.findings if f.severity == ERROR and f.row is None}
+
+    @property
+    def can_validate_rows(self) -> bool:
+        return (
+            self.parsed is not None
+            and self.parsed.projects is not None
+            and self.period is not None
+            and self._file_errors() <= _ROWS_STILL_CHECKED
+        )
+
+    @property
+    def can_compare_history(self) -> bool:
+        """The cross-period rules compare with the unit's earlier returns: only for the unit's own."""
+        return self.can_validate_rows and not self._file_errors()
+
+
+def unprocessable(p: Pending) -> None:
+    """A file the product itself failed on (the caller logs why) is rejected with an answer, so
+    that one odd file cannot hold up every county's returns run after run."""
+    p.findings.append(
+        Finding(
+            "file_unprocessable",
+            ERROR,
+            "系统未能处理此文件（错误已记录，市工信局将核查）：请确认按模板填写后另存为 .xlsx 重新报送；"
+            "如仍出现此提示，请联系市工信局",
+        )
+    )
+
+
+def check_file(p: Pending, profile: Profile, ws: Workspace) -> None:
+    try:
+        _file_checks(p, profile, ws)
+    except Exception:
+        log.exception("intake could not read %s (submission %s)", p.sub.inbox_path, p.sub.id)
+        unprocessable(p)
+
+
+def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
+    """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
+    sub = p.sub
+    if profile.unit(sub.unit_code) is None:
+        p.findings.append(
+            Finding(
+                "unknown_unit",
+                ERROR,
+                f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹",
+            )
+        )
+    # the period its name gives, for the receipt of a file that cannot be read
+    p.period = period_of(sub.file_name, {})[0]
+    if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
+        p.findings.append(
+            Finding(
+                "file_type",
+                ERROR,
+                "只接受 Excel 文件（.xlsx 或 .xls）：请用 Excel 或 WPS 另存为 .xlsx 后重新报送",
+            )
+        )
+        return
+    try:
+        p.parsed = read_return(ws.root / sub.archive_path)
+    except UnreadableWorkbook:
+        p.findings.append(
+            Finding(
+                "file_unreadable",
+                ERROR,
+                "文件无法打开（可能已损坏或未保存完整）：请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送",
+            )
+        )
+        return
+    meta = p.parsed.metadata
+    meta_unit = meta.get("unit_code")
+    if meta_unit and meta_unit != sub.unit_code:
+        other = profile.unit(meta_unit)
+        p.findings.append(
+            Finding(
+                "wrong_unit",
+                ERROR,
+                f"文件的模板信息属于“{other.name if other else meta_unit}”（{meta_unit}），"
+                f"却放在了{sub.unit_code}的文件夹：请使用本单位的模板，或放入正确的文件夹",
+            )
+        )
+    else:
+        named_other = _other_unit_named(sub.file_name, sub.unit_code, profile)
+        if named_other:
+            p.findings.append(
+                Finding(
+                    "wrong_unit",
+                    ERROR,
+                    f"文件名表明这是“{named_other.name}”（{named_other.code}）的报表，"
+                    f"却放在了{sub.unit_code}的文件夹：请确认后放入正确的文件夹",
+                )
+            )
+    in_name, in_meta = period_of(sub.file_name, meta)
+    p.period = None
+    if in_name and in_meta and in_name != in_meta:
+        p.findings.append(
+            Finding(
+                "period_conflict",
+                ERROR,
+                f"文件名写的是{in_name.label}，模板信息却是{in_meta.label}：请确认报告期，"
+                "使用该季度的模板并在文件名中写明报告期",
+            )
+        )
+    elif not (in_name or in_meta):
+        p.findings.append(
+            Finding(
+                "no_period",
+                ERROR,
+                "无法确定报告期：请在文件名中写明报告期（如 410302_2026Q3_技改项目季报.xlsx 或"
+                "“2026年第三季度”），或使用市里下发的模板",
+            )
+        )
+    else:
+        p.period = in_meta or in_name
+    p.findings.extend(p.parsed.findings)
+
+
+def _other_unit_named(file_name: str, own: str, profile: Profile) -> Any:
+    stem = Path(file_name).stem
+    codes_in_name = set(re.findall(r"(?<!\d)(\d{6})(?!\d)", stem))
+    if own in codes_in_name:
+        return None
+    for u in profile.units:
+        if u.code != own and u.code in codes_in_name:
+            return u
+    own_unit = profile.unit(own)
+    if own_unit and own_unit.name in stem:
+        return None
+    named = [u for u in profile.units if u.code != own and u.name in stem]
+    return max(named, key=lambda u: len(u.name)) if named else None

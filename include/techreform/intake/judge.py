@@ -1,0 +1,176 @@
+"""Step 2 of intake: judge every registered file, record the decision and load accepted returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
+
+from techreform import warehouse as wh
+from techreform.intake.files import Pending, check_file, unprocessable
+from techreform.intake.history import earlier_returns, rounds, vanished
+from techreform.intake.inbox import keep_copy
+from techreform.intake.lock import workspace_lock
+from techreform.intake.validate import LazyValidator, run_rules
+from techreform.reference.periods import month_text
+from techreform.reference.profiles import Profile
+from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
+from techreform.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def _summary(p: Pending, status: str) -> str:
+    errors = [f for f in p.findings if f.severity == ERROR]
+    warnings = [f for f in p.findings if f.severity == WARNING and f.rule_id != "late_submission"]
+    late = "（逾期报送）" if any(f.rule_id == "late_submission" for f in p.findings) else ""
+    if status == wh.ACCEPTED:
+        n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
+        asked = [f for f in warnings if f.asks_for_explanation]
+        open_ = [f for f in asked if not f.explained]
+        if open_:
+            tail = f"，有{len(open_)}条提示请核实并在备注中说明"
+            tail += f"（另有{len(asked) - len(open_)}条已说明）" if len(asked) > len(open_) else ""
+        elif asked:
+            tail = f"，{len(asked)}条提示均已在备注中说明"
+        elif warnings:
+            tail = f"，有{len(warnings)}条提示请阅知"
+        else:
+            tail = "，未发现问题"
+        return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail}。"
+    first = sorted(errors, key=sort_key)[0]  # the first row of the receipt's table
+    where = f"第{first.row}行" if first.row else "整表"
+    if first.row and first.column and f"“{first.column}”" not in first.message:
+        where += f"“{first.column}”"
+    return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
+
+
+def accepted_before(session: Session, sub: wh.Submission) -> bool:
+    """Whether the unit had a return for the period accepted, received before this one: then
+    timeliness was settled by that return."""
+    return (
+        session.scalar(
+            select(wh.Submission.id).where(
+                wh.Submission.unit_code == sub.unit_code,
+                wh.Submission.period == sub.period,
+                wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)),
+                wh.Submission.id != sub.id,
+                wh.Submission.received_at <= sub.received_at,
+            )
+        )
+        is not None
+    )
+
+
+def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> None:
+    """Record the decision, the findings and (if accepted) the rows, in the caller's transaction."""
+    sub = session.merge(p.sub)
+    errors = sum(f.severity == ERROR for f in p.findings)
+    status = wh.REJECTED if errors else wh.ACCEPTED
+    sub.period = str(p.period) if p.period else None
+    if p.period:
+        sub.report_period = str(p.period)
+        sub.deadline = p.period.deadline(profile.deadline_working_days)
+        sub.on_time = sub.received_at.date() <= sub.deadline
+        # Timeliness is the unit's earliest accepted return's: a later correction does not count.
+        if not sub.on_time and not accepted_before(session, sub):
+            # only an accepted return counts for timeliness; a rejected one is told to hurry
+            consequence = (
+                "计入按时报送率考核，请今后按时报送"
+                if status == wh.ACCEPTED
+                else "按时报送率以首次受理的报表为准，请尽快修改后重新报送"
+            )
+            p.findings.append(
+                Finding(
+                    "late_submission",
+                    WARNING,
+                    f"本报表{sub.received_at:%Y-%m-%d}收到，晚于报送截止日{sub.deadline:%Y-%m-%d}"
+                    f"（季度结束后第{profile.deadline_working_days}个工作日）：{consequence}",
+                )
+            )
+    sub.errors = errors
+    sub.warnings = len(p.findings) - errors
+    sub.summary = _summary(p, status)
+    sub.status = status
+    sub.processed_at = dt.datetime.now().replace(microsecond=0)
+    session.flush()
+    # Core executemany on the session's connection: one statement per table, no ORM bookkeeping.
+    conn = session.connection()
+    if p.findings:
+        conn.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
+    if status == wh.ACCEPTED and p.parsed is not None:
+        common = {"submission_id": sub.id, "unit_code": sub.unit_code, "period": sub.period}
+        projects = []
+        for row in p.parsed.projects.rows:
+            values = {k: row.get(k) for k in wh.PROJECT_COLUMNS}
+            for m in ("start_month", "planned_completion"):
+                values[m] = month_text(int(row[m])) if row.get(m) is not None else None
+            projects.append({**common, "row": row["_row"], **values})
+        conn.execute(insert(wh.Project), projects)
+        sub.projects_count = len(projects)
+        if p.parsed.recognitions is not None and p.parsed.recognitions.rows:
+            recognitions = [
+                {**common, "row": row["_row"], **{k: row.get(k) for k in wh.RECOGNITION_COLUMNS}}
+                for row in p.parsed.recognitions.rows
+            ]
+            conn.execute(insert(wh.Recognition), recognitions)
+            sub.recognitions_count = len(recognitions)
+        wh.settle_in_force(session, sub.unit_code, sub.period)
+    else:
+        source = ws.root / sub.archive_path
+        target = ws.quarantine / sub.unit_code / source.name
+        keep_copy(target, source.read_bytes(), sub.sha256, source.stat().st_mtime)
+
+
+def fault_of_the_file(e: Exception) -> bool:
+    """A value the database refuses (too long, out of range) is the file's fault; a lost
+    connection, a locked or unreachable database is not: that must stop the run, not reject
+    the return."""
+    if isinstance(e, OperationalError | InterfaceError):
+        return False
+    return not (isinstance(e, DBAPIError) and e.connection_invalidated)
+
+
+def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any = None) -> list[int]:
+    """Judge every registered file, oldest first; returns the ids decided."""
+    lazy = LazyValidator(profile, validator)
+    decided: list[int] = []
+    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
+        subs = session.scalars(
+            select(wh.Submission)
+            .where(wh.Submission.status == wh.RECEIVED)
+            .order_by(wh.Submission.received_at, wh.Submission.id)
+        ).all()
+        pending = [Pending(s) for s in subs]
+        for p in pending:
+            check_file(p, profile, ws)
+        run_rules(pending, lazy, "row")
+        for round_ in rounds(pending):
+            earlier = earlier_returns(session, round_)
+            run_rules(round_, lazy, "history", earlier)
+            for p in round_:
+                p.findings.extend(vanished(p, earlier.get(p.sub.id)))
+                try:
+                    _decide(session, p, ws, profile)
+                    session.commit()
+                except Exception as e:
+                    session.rollback()
+                    if not fault_of_the_file(e):
+                        raise
+                    # e.g. a value the database refuses: this file is rejected, the others go on
+                    log.exception("could not record %s (submission %s)", p.sub.inbox_path, p.sub.id)
+                    p.parsed, p.findings = None, []
+                    unprocessable(p)
+                    try:
+                        _decide(session, p, ws, profile)
+                        session.commit()
+                    except Exception:
+                        session.rollback()
+                        raise
+                decided.append(p.sub.id)
+    return decided
