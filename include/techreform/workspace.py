@@ -64,6 +64,11 @@ class Workspace:
         return self.root / "targets"
 
     @property
+    def decisions(self) -> Path:
+        """The statistics bureau's own match decisions, read back by every reconciliation."""
+        return self.root / "decisions"
+
+    @property
     def reports(self) -> Path:
         return self.root / "reports"
 
@@ -101,6 +106,7 @@ class Workspace:
             self.quarantine,
             self.stats,
             self.targets,
+            self.decisions,
             self.reports,
         ):
             d.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from techreform.reference import schema
+from techreform.reference.extracts import ALL_KINDS, fields_of
 from techreform.reference.periods import month_index
 from techreform.reference.schema import AMOUNT_UNITS, Field
 from techreform.returns.cells import clean_text
@@ -38,12 +39,10 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
     return table
 
 
-_ALIASES = {kind: _alias_table(fields) for kind, fields in schema.FIELDS_BY_SHEET.items()}
+_ALIASES = {kind: _alias_table(fields_of(kind)) for kind in ALL_KINDS}
 
 
-_TEMPLATE_HEADERS = {
-    kind: {_header_key(f.header) for f in fields} for kind, fields in schema.FIELDS_BY_SHEET.items()
-}
+_TEMPLATE_HEADERS = {kind: {_header_key(f.header) for f in fields_of(kind)} for kind in ALL_KINDS}
 
 
 # 本年/1-9月/前三季度/三季度累计/一季度/2026年…完成投资: this year's (三季度完成 alone is the quarter's)
@@ -81,7 +80,7 @@ def header_match(text: str, kind: str) -> tuple[str, int] | None:
     if not key:
         return None
     table = _ALIASES[kind]
-    fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
+    fields = {f.name: f for f in fields_of(kind)}
     if key in table:
         return table[key], 3 if key in _TEMPLATE_HEADERS[kind] else 2
     best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)

@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from techreform.reference import schema
+from techreform.reference.extracts import fields_of
 from techreform.returns.cells import clean_text, convert, parse_number
 from techreform.returns.headers import (
     _SPACE_RE,
@@ -80,7 +80,7 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
         found = two_rows
         hr += 1  # data starts under the sub-headers
     _fill_merged_down(grid, [m for m in merged if m[0][0] > hr])
-    fields = {f.name: f for f in schema.FIELDS_BY_SHEET[kind]}
+    fields = {f.name: f for f in fields_of(kind)}
     sheet = Sheet(name=name, kind=kind, header_row=hr + 1)
     table_unit = unit_line(grid, hr) or "万元"
     unit_open: set[str] = set()  # amount columns whose header names no unit (a units row may)
@@ -91,7 +91,17 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
             if unit is None:
                 unit_open.add(fname)
             set_unit(sheet.columns[fname], unit or table_unit)
-    key_fields = ("uscc", "enterprise_name", "project_name", "project_code", "total_investment", "category")
+    key_fields = (
+        "uscc",
+        "enterprise_name",
+        "project_name",
+        "project_code",
+        "total_investment",
+        "category",
+        "stats_project_id",  # the statistics extract and the targets (reference/extracts.py)
+        "unit_code",
+        "indicator",
+    )
     label_fields = ("seq", "uscc", "enterprise_name", "project_name")
     label_cols = [c for c, (fname, _) in found.items() if fname in label_fields]
     text_key_cols = [

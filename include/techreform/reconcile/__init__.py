@@ -1,0 +1,44 @@
+"""Reconciliation with the statistics bureau (DESIGN.md §3.2, §4): are the projects that should be
+in the fixed-asset-investment statistics in them ("应统尽统"), and do both sides agree?
+
+Modules: ``names`` (Chinese names reduced to what identifies them), ``match`` (tiers, blocking,
+one-to-one assignment, evidence), ``categories`` (both sides' categories), ``extract`` and
+``extract_checks`` (the bureau's extract, read and checked with Great Expectations), ``decisions``
+(the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from techreform.reconcile.extract import ExtractError
+from techreform.reconcile.model import Reconciliation
+from techreform.workspace import Workspace
+
+
+@dataclass
+class ReconcileResult:
+    period: str
+    reconciliation: Reconciliation | None  # None: no extract for the period yet
+    changed: list[Path] = field(default_factory=list)
+
+
+def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
+    """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
+    that cannot be used; earlier results are then left as they were."""
+    from techreform.reconcile import extract, outputs, store
+    from techreform.reconcile.run import library_in_force, reconcile
+
+    profile = ws.profile
+    loaded = extract.load(ws, period)
+    if loaded is None:
+        return ReconcileResult(period, None)
+    rec = reconcile(profile, period, loaded, library_in_force(engine, period), ws.decisions)
+    store.save(engine, rec)
+    return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
+
+
+__all__ = ["ExtractError", "ReconcileResult", "run_reconciliation"]

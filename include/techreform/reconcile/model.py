@@ -1,0 +1,63 @@
+"""A period's reconciliation as the outputs and the indicators read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from techreform.reconcile.extract import Extract
+from techreform.reconcile.match import Link
+
+
+@dataclass
+class LibraryItem:
+    """A project of a return in force, with its category and what it was linked to."""
+
+    key: str  # the warehouse project id, as text
+    decision_key: str  # decisions.library_key(...): the same project in every period
+    unit: str
+    enterprise_name: str | None
+    uscc: str | None
+    project_name: str | None
+    project_code: str | None
+    total_investment: float | None
+    ytd_completed: float | None
+    status: str | None
+    source: str  # file, sheet and Excel row the county wrote it on
+    qualifying: bool = False
+    category: str = ""
+    stats_project_id: str | None = None
+    stats_ytd: float | None = None
+    link: Link | None = None
+
+
+@dataclass
+class StatsItem:
+    key: str  # 统计项目编号
+    unit: str
+    enterprise_name: str | None
+    uscc: str | None
+    project_name: str | None
+    project_code: str | None
+    construction_nature: str | None
+    total_investment: float | None
+    ytd_completed: float | None
+    row: int
+    category: str = ""
+    library_key: str | None = None
+
+
+@dataclass
+class Reconciliation:
+    period: str
+    extract: Extract
+    library: list[LibraryItem] = field(default_factory=list)
+    stats: list[StatsItem] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    decisions_applied: int = 0
+
+    def library_of(self, unit: str) -> list[LibraryItem]:
+        return [x for x in self.library if x.unit == unit]
+
+    def stats_of(self, unit: str) -> list[StatsItem]:
+        return [x for x in self.stats if x.unit == unit]

@@ -1,0 +1,130 @@
+"""Chinese company and project names reduced to what identifies them (DESIGN.md §4).
+
+The county writes 洛阳市金联重工有限公司 where the statistics system holds 金联重工（洛阳）有限责任公司;
+one writes 年产2万吨新型建材技术改造项目, the other 年产2万吨新型建材技改项目. Both sides are reduced
+the same way before they are compared:
+
+- full-width letters, digits and brackets become half-width (NFKC), spaces go;
+- place names of the jurisdiction's province (河南省/河南, 洛阳市/洛阳, 新安县/新安 …) are dropped
+  at the start of a name and wherever they stand in brackets;
+- the legal form at the end of a company name goes (有限公司, 有限责任公司, 股份有限公司, 集团有限公司…);
+- the boilerplate words of a project name go (项目, 技术改造, 技改, 建设, 工程, 年产), and Chinese
+  numerals before 期 become digits (二期 → 2期), so 一期 and 二期 still differ.
+
+>>> places = Places.for_jurisdiction("410300")
+>>> company_key("洛阳市金联重工有限公司", places) == company_key("金联重工（洛阳）有限责任公司", places)
+True
+>>> project_key("年产2万吨新型建材技术改造项目", places)
+'2万吨新型建材'
+>>> project_key("智能化改造二期", places) != project_key("智能化改造一期", places)
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_SPACES = re.compile(r"\s+")
+_BRACKETS = str.maketrans(
+    {"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"}
+)
+_BRACKET_GROUP = re.compile(r"\(([^()]*)\)")
+_LEGAL_FORM = re.compile(
+    r"(集团)?(股份)?(有限)?(责任)?(公司|有限公司)$|(股份合作|合伙)?(企业|厂)\(?(普通合伙|有限合伙)?\)?$"
+)
+_PROJECT_WORDS = re.compile(r"技术改造|技改|建设|项目|工程|年产")
+_PLACE_SUFFIX = re.compile(r"(省|市|县|区|自治县|自治州|地区|盟|旗|回族区|回族自治县|新区|特别行政区)$")
+_CN_DIGITS = {
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+_PHASE = re.compile(r"([一二三四五六七八九十])期")
+
+
+@dataclass(frozen=True)
+class Places:
+    """Place names that may stand before or inside a name in the jurisdiction's province,
+    longest first (so 洛阳市 goes before 洛阳 is tried)."""
+
+    names: tuple[str, ...]
+
+    @classmethod
+    @cache
+    def for_jurisdiction(cls, code: str) -> Places:
+        province = code[:2]
+        found: set[str] = set()
+        path = resources.files("techreform.reference") / "data" / "gb2260_divisions.csv"
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["code"][:2] != province:
+                    continue
+                name = row["name"]
+                found.add(name)
+                bare = name
+                while True:  # 瀍河回族区 → 瀍河; 河南省 → 河南
+                    shorter = _PLACE_SUFFIX.sub("", bare)
+                    if shorter == bare or len(shorter) < 2:
+                        break
+                    bare = shorter
+                if len(bare) >= 2:
+                    found.add(bare)
+        return cls(tuple(sorted(found, key=lambda n: (-len(n), n))))
+
+    def strip_leading(self, s: str) -> str:
+        changed = True
+        while changed and s:
+            changed = False
+            for name in self.names:
+                if s.startswith(name) and len(s) > len(name) + 1:
+                    s = s[len(name) :]
+                    changed = True
+                    break
+        return s
+
+    def is_place(self, s: str) -> bool:
+        return s in self.names
+
+
+def _base(text: str | None) -> str:
+    s = unicodedata.normalize("NFKC", text or "")
+    return _SPACES.sub("", s).translate(_BRACKETS)
+
+
+def _drop_place_brackets(s: str, places: Places) -> str:
+    s = _BRACKET_GROUP.sub(lambda m: "" if places.is_place(m.group(1)) else m.group(1), s)
+    return s.replace("(", "").replace(")", "")
+
+
+def company_key(name: str | None, places: Places) -> str:
+    """A company name without place names and legal form."""
+    s = _drop_place_brackets(_base(name), places)
+    s = places.strip_leading(s)
+    stripped = _LEGAL_FORM.sub("", s)
+    return stripped if len(stripped) >= 2 else s
+
+
+def project_key(name: str | None, places: Places) -> str:
+    """A project name without place names and boilerplate words."""
+    s = _drop_place_brackets(_base(name), places)
+    s = places.strip_leading(s)
+    s = _PHASE.sub(lambda m: f"{_CN_DIGITS.get(m.group(1), '10')}期", s)
+    stripped = _PROJECT_WORDS.sub("", s)
+    return stripped if len(stripped) >= 2 else s
+
+
+def code_key(code: str | None) -> str:
+    """A code as compared: half-width, upper case, no spaces, one kind of dash."""
+    s = _base(code).upper()
+    return re.sub(r"[－—–‐―~～_]", "-", s)

@@ -1,0 +1,49 @@
+"""Reading one table from a workbook other than a return (the statistics extract, the targets) with
+the same tolerance as a return: any visible sheet, title rows, aliases, column order, units, .xls."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from techreform.returns.model import Sheet, UnreadableWorkbook
+from techreform.returns.table import read_sheet
+
+
+def open_workbook(path: Path) -> CalamineWorkbook:
+    """Open by extension; if that fails, by content (an .xlsx saved under an .xls name)."""
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception:
+        try:
+            with path.open("rb") as f:
+                return CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
+        except Exception as e:
+            raise UnreadableWorkbook(str(e)) from e
+
+
+def read_table(path: Path, kind: str, required: Sequence[str] = ()) -> Sheet | None:
+    """The first visible sheet whose header names every ``required`` field (the one with the most
+    rows when several do); None when no sheet has such a header."""
+    wb = open_workbook(path)
+    try:
+        names = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
+    except Exception as e:
+        raise UnreadableWorkbook(str(e)) from e
+    best: Sheet | None = None
+    for name in names or list(wb.sheet_names):
+        try:
+            sh = wb.get_sheet_by_name(name)
+            grid = sh.to_python(skip_empty_area=False)
+            merged = sh.merged_cell_ranges or []
+        except Exception as e:
+            raise UnreadableWorkbook(str(e)) from e
+        sheet = read_sheet(name, grid, merged, kind)
+        if sheet is None or any(f not in sheet.columns for f in required):
+            continue
+        if best is None or len(sheet.rows) > len(best.rows):
+            best = sheet
+    return best

@@ -1,0 +1,140 @@
+"""What the product's report workbooks share: titles, tables, print setup, and a stable save (the
+same content gives the same bytes, so a rerun that changes nothing leaves the file alone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FIXED_TIME = dt.datetime(2000, 1, 1)
+TITLE_FONT = Font(name="宋体", size=14, bold=True)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FONT = Font(bold=True)
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+AMOUNT_FORMAT = "#,##0.0"
+PERCENT_FORMAT = "0.0"
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def inert(value: Any) -> Any:
+    """A text shown in a workbook never becomes a formula (openpyxl writes '=…' strings as formulas)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value if value[:1] == "=" else value
+    return value
+
+
+def title(ws: Worksheet, text: str, columns: int, subtitle: str | None = None) -> int:
+    """A merged title (and subtitle) over ``columns``; returns the next free row."""
+    ws.cell(row=1, column=1, value=text).font = TITLE_FONT
+    ws.cell(row=1, column=1).alignment = CENTER
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(columns, 1))
+    ws.row_dimensions[1].height = 28
+    row = 2
+    if subtitle:
+        ws.cell(row=2, column=1, value=subtitle).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(columns, 1))
+        ws.row_dimensions[2].height = 18 * max(1, len(subtitle) // (6 * max(columns, 1)) + 1)
+        row = 3
+    return row
+
+
+def table(
+    ws: Worksheet,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    start_row: int,
+    widths: Sequence[float] | None = None,
+    formats: dict[int, str] | None = None,
+    total_rows: Sequence[int] = (),
+) -> int:
+    """A bordered table with a header row; ``formats`` maps a 0-based column to a number format;
+    ``total_rows`` are 0-based indices of rows shown in bold. Returns the header's row number."""
+    for c, h in enumerate(headers, start=1):
+        cell = ws.cell(row=start_row, column=c, value=h)
+        cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+    for i, values in enumerate(rows):
+        r = start_row + 1 + i
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c, value=inert(v))
+            cell.border = BORDER
+            if formats and (c - 1) in formats and isinstance(v, int | float):
+                cell.number_format = formats[c - 1]
+            if isinstance(v, str):
+                cell.alignment = WRAP
+            if i in total_rows:
+                cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
+    for c, w in enumerate(widths or (), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    return start_row
+
+
+def print_setup(ws: Worksheet, *, header_row: int, landscape: bool = True, fit_width: bool = True) -> None:
+    """Print-ready: landscape A4, one page wide, the title rows repeated on every page."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"1:{header_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+def new_workbook() -> Workbook:
+    wb = Workbook()
+    wb.properties.creator = "techreform"
+    return wb
+
+
+def save_stable(wb: Workbook, path: Path) -> bool:
+    """Save with fixed times inside, write only if the bytes differ; True if written."""
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.lastModifiedBy = "techreform"
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time regardless
+                data = _fixed_core(data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
+    data = out.getvalue()
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _fixed_core(xml: bytes) -> bytes:
+    import re
+
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", xml)
