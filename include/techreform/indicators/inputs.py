@@ -1,0 +1,109 @@
+"""Gathering what the indicators are computed from: the returns in force (warehouse), the statistics
+extract's unit totals, the period's reconciliation and the timeliness of the first accepted returns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from techreform import warehouse as wh
+from techreform.indicators.compute import Coverage, Inputs, ProjectFacts, UnitTotals
+from techreform.reconcile import categories as cat
+from techreform.reconcile.extract import Extract
+from techreform.reconcile.model import Reconciliation
+from techreform.reference.periods import Period
+from techreform.reference.profiles import Profile
+
+
+def _num(v: object) -> float | None:
+    return None if v is None else float(v)  # type: ignore[arg-type]
+
+
+def unit_totals(extract: Extract | None) -> dict[str, UnitTotals] | None:
+    if extract is None or extract.totals is None:
+        return None
+    out = {}
+    for r in extract.totals.rows:
+        code = r.get("unit_code")
+        if code:
+            out[str(code)] = UnitTotals(
+                _num(r.get("industrial_ytd")),
+                _num(r.get("tech_ytd")),
+                _num(r.get("industrial_prev")),
+                _num(r.get("tech_prev")),
+            )
+    return out
+
+
+def coverage(rec: Reconciliation | None) -> dict[str, Coverage] | None:
+    if rec is None:
+        return None
+    out: dict[str, Coverage] = {}
+    units = {x.unit for x in rec.library}
+    for u in units:
+        lib = rec.library_of(u)
+        qualifying = [x for x in lib if x.qualifying]
+        out[u] = Coverage(
+            qualifying=len(qualifying),
+            found=sum(1 for x in qualifying if x.category in cat.FOUND_IN_STATS),
+            missing_from_stats=sum(1 for x in lib if x.category == cat.MISSING_FROM_STATS),
+        )
+    return out
+
+
+def gather(
+    engine: Engine, profile: Profile, period: Period, extract: Extract | None, rec: Reconciliation | None
+) -> Inputs:
+    p = str(period)
+    projects: dict[str, list[ProjectFacts]] = defaultdict(list)
+    recognitions: dict[str, list[tuple[str, str, int | None]]] = defaultdict(list)
+    on_time: dict[str, bool] = {}
+    with Session(engine) as s:
+        in_force = s.scalars(
+            select(wh.Submission).where(wh.Submission.period == p, wh.Submission.status == wh.ACCEPTED)
+        ).all()
+        ids = [x.id for x in in_force]
+        for sub in in_force:
+            projects.setdefault(sub.unit_code, [])
+        for proj in s.scalars(
+            select(wh.Project).where(wh.Project.submission_id.in_(ids)).order_by(wh.Project.id)
+        ):
+            projects[proj.unit_code].append(
+                ProjectFacts(
+                    uscc=proj.uscc,
+                    status=proj.status,
+                    reform_type=proj.reform_type,
+                    total_investment=_num(proj.total_investment),
+                    annual_plan=_num(proj.annual_plan),
+                    smart_equipment_units=_num(proj.smart_equipment_units),
+                    effects={
+                        "staff_reduction_pct": _num(proj.staff_reduction_pct),
+                        "energy_reduction_pct": _num(proj.energy_reduction_pct),
+                        "efficiency_gain_pct": _num(proj.efficiency_gain_pct),
+                    },
+                )
+            )
+        for r in s.scalars(select(wh.Recognition).where(wh.Recognition.submission_id.in_(ids))):
+            recognitions[r.unit_code].append((r.category, r.level, r.year))
+        # timeliness is the unit's earliest accepted return's (a later correction does not count)
+        first = s.execute(
+            select(wh.Submission.unit_code, wh.Submission.on_time)
+            .where(wh.Submission.period == p, wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)))
+            .order_by(wh.Submission.received_at.desc(), wh.Submission.id.desc())
+        ).all()
+        for unit, ok in first:  # newest first, so the earliest is written last
+            on_time[unit] = bool(ok)
+    return Inputs(
+        year=period.year,
+        units=[u.code for u in profile.units],
+        jurisdiction=profile.jurisdiction.code,
+        key_project_from=profile.key_project_from,
+        projects=dict(projects),
+        recognitions=dict(recognitions),
+        totals=unit_totals(extract),
+        coverage=coverage(rec),
+        on_time=on_time,
+    )

@@ -1,0 +1,93 @@
+"""The quarterly check of one period: indicators, forecast, data quality, and the workbooks the
+leadership office receives (季度检查 every quarter; 半年通报 at Q2 and 年度考核 at Q4 arrive with
+their own modules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from techreform.indicators import Indicators, assessed, evaluate
+from techreform.indicators.catalogue import CUMULATIVE
+from techreform.indicators.forecast import Projection, project
+from techreform.indicators.inputs import gather
+from techreform.indicators.outputs import write_indicators_csv
+from techreform.indicators.reporting import reporting
+from techreform.indicators.targets import read_targets
+from techreform.reconcile import categories as cat
+from techreform.reconcile import extract as stats_extract
+from techreform.reconcile.model import Reconciliation
+from techreform.reference.periods import Period
+from techreform.workbooks.check import CheckInputs, write_check
+from techreform.workspace import Workspace
+
+
+@dataclass
+class CheckResult:
+    period: str
+    indicators: Indicators
+    changed: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_file_name(period: str) -> str:
+    return f"季度检查_{period}.xlsx"
+
+
+def projections(
+    result: Indicators, quarter: int, history: dict[tuple[str, str, int], float]
+) -> dict[tuple[str, str], Projection]:
+    """Year-end projections of cumulative indicators with a target. ``history`` holds last year's
+    figures by (unit, indicator, quarter) where the warehouse has them."""
+    out = {}
+    for ind in result.indicators:
+        if ind.kind != CUMULATIVE:
+            continue
+        for r in result.of(ind.id):
+            if r.value is None or r.target is None:
+                continue
+            last = {q: v for (u, i, q), v in history.items() if u == r.unit and i == ind.id}
+            out[(r.unit, ind.id)] = project(r.value, quarter, last, r.target)
+    return out
+
+
+def run_check(
+    ws: Workspace,
+    engine: Engine,
+    period: str,
+    rec: Reconciliation | None,
+    history: dict[tuple[str, str, int], float] | None = None,
+) -> CheckResult:
+    profile = ws.profile
+    per = Period.parse(period)
+    extract = stats_extract.load(ws, period) if rec is None else rec.extract
+    targets, warnings = read_targets(ws.targets, per.year, profile)
+    result = evaluate(
+        assessed(profile), gather(engine, profile, per, extract, rec), targets, per.quarter, period
+    )
+    result.warnings = warnings
+    changed: list[Path] = []
+    folder = ws.reports_for(period)
+    if write_indicators_csv(folder / "indicators.csv", result):
+        changed.append(folder / "indicators.csv")
+    missing = None
+    if rec is not None:
+        missing = {
+            u.code: sum(1 for x in rec.library_of(u.code) if x.category == cat.MISSING_FROM_STATS)
+            for u in profile.units
+        }
+    inputs = CheckInputs(
+        profile=profile,
+        period=per,
+        result=result,
+        reporting=reporting(engine, profile, period),
+        projections=projections(result, per.quarter, history or {}),
+        missing_from_stats=missing,
+        reconciled=rec is not None,
+    )
+    book = folder / check_file_name(period)
+    if write_check(book, inputs):
+        changed.append(book)
+    return CheckResult(period, result, changed, warnings)
