@@ -15,11 +15,19 @@ from techreform.indicators.forecast import Projection, project
 from techreform.indicators.inputs import gather
 from techreform.indicators.outputs import write_indicators_csv
 from techreform.indicators.reporting import reporting
+from techreform.indicators.scoring import Score, rank, score_unit, settings
 from techreform.indicators.targets import read_targets
 from techreform.reconcile import categories as cat
 from techreform.reconcile import extract as stats_extract
 from techreform.reconcile.model import Reconciliation
 from techreform.reference.periods import Period
+from techreform.reference.profiles import Profile
+from techreform.workbooks.bulletin import (
+    assessment_file_name,
+    bulletin_file_name,
+    write_assessment,
+    write_bulletin,
+)
 from techreform.workbooks.check import CheckInputs, write_check
 from techreform.workspace import Workspace
 
@@ -90,4 +98,49 @@ def run_check(
     book = folder / check_file_name(period)
     if write_check(book, inputs):
         changed.append(book)
+    if per.quarter == 2:
+        book = folder / bulletin_file_name(per.year)
+        if write_bulletin(book, inputs):
+            changed.append(book)
+    if per.quarter == 4:
+        book = folder / assessment_file_name(per.year)
+        scores = assessment_scores(inputs, yearly_occurrences(engine, profile, per.year, rec))
+        if write_assessment(book, inputs, scores):
+            changed.append(book)
     return CheckResult(period, result, changed, warnings)
+
+
+def yearly_occurrences(
+    engine: Engine, profile: Profile, year: int, rec: Reconciliation | None
+) -> dict[str, dict[str, float]]:
+    """Per unit: quarters with a late first return, quarters without a return in force, and the
+    year-end 应统未统 projects (from the Q4 reconciliation)."""
+    out: dict[str, dict[str, float]] = {
+        u.code: {"late_return": 0, "missing_return": 0, "missing_from_stats": 0} for u in profile.units
+    }
+    for q in range(1, 5):
+        for u in reporting(engine, profile, f"{year}Q{q}").units:
+            if not u.accepted:
+                out[u.unit]["missing_return"] += 1
+            elif not u.on_time:
+                out[u.unit]["late_return"] += 1
+    if rec is not None:
+        for u in profile.units:
+            out[u.code]["missing_from_stats"] = sum(
+                1 for x in rec.library_of(u.code) if x.category == cat.MISSING_FROM_STATS
+            )
+    return out
+
+
+def assessment_scores(inputs: CheckInputs, occurrences: dict[str, dict[str, float]]) -> list[Score]:
+    config = settings(inputs.profile.raw.get("assessment") if isinstance(inputs.profile.raw, dict) else None)
+    labels = {i.id: i.label for i in inputs.result.indicators}
+    scores = []
+    for u in inputs.profile.units:
+        figures = {
+            r.indicator: (labels.get(r.indicator, r.indicator), r.value, r.target)
+            for r in inputs.result.rows
+            if r.unit == u.code
+        }
+        scores.append(score_unit(u.code, figures, occurrences.get(u.code, {}), config))
+    return rank(scores)
