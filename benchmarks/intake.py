@@ -18,30 +18,26 @@ Prints one line per figure and a JSON line at the end.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 
 def bench_profile(path: Path, units: int) -> Path:
-    with (resources.files("techreform.reference") / "data" / "gb2260_divisions.csv").open(encoding="utf-8") as f:
-        rows = [
-            r
-            for r in csv.DictReader(f)
-            if r["code"].startswith("41") and r["level"] == "county" and r["status"] == "active"
-        ]
-    chosen = rows[:units]
+    from techreform.reference.codes import gb2260
+
+    divisions = gb2260.divisions().values()
+    henan = [d for d in divisions if d.code.startswith("41") and d.level == "county" and d.current]
+    chosen = henan[:units]
     profile = {
         "id": "bench-henan",
         "name": "基准测试（河南省县级单位）",
         "jurisdiction": {"code": "410000", "name": "河南省"},
-        "units": [{"code": r["code"], "name": r["name"]} for r in chosen],
+        "units": [{"code": d.code, "name": d.name} for d in chosen],
         "reform_types": ["智能化改造", "绿色化改造", "技术改造"],
         "deadline": {"working_days_after_quarter": 5},
     }

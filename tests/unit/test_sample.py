@@ -18,7 +18,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from techreform.demo.city import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
-from techreform.reference import codes, profiles, schema
+from techreform.reference import profiles, schema
+from techreform.reference.codes import gb4754, project_code, uscc
 from techreform.reference.periods import Period, month_index, period_from_name
 from techreform.workspace import Workspace
 
@@ -133,15 +134,15 @@ def _check(rows: list[tuple[int, dict]], period: Period, types, prev: dict) -> t
     end = period.end_month
     seen: dict[str, list[int]] = {}
     for r, x in rows:
-        if not codes.uscc_is_valid(x["uscc"]):
+        if not uscc.is_valid(x["uscc"]):
             errors.add(("uscc_checksum", r))
         if not x["enterprise_name"]:
             errors.add(("missing_name", r))
-        if codes.industry_problem(x["industry_code"]):
+        if not gb4754.is_valid(x["industry_code"]):
             errors.add(("bad_industry", r))
         if x["project_code"]:
             seen.setdefault(x["project_code"], []).append(r)
-            if codes.project_code_problem(x["project_code"]):
+            if not project_code.is_valid(x["project_code"]):
                 errors.add(("bad_project_code", r))
         amounts = {k: x[k] for k in schema.AMOUNT_FIELDS}
         for k, v in amounts.items():
@@ -327,11 +328,11 @@ def test_planted_valid_credit_codes_are_valid(city):
         path = ws.root / f["path"]
         for r, x in _read_projects(path):
             if (f["file"], r) not in bad:
-                assert codes.uscc_is_valid(x["uscc"]), (f["file"], r, x["uscc"])
+                assert uscc.is_valid(x["uscc"]), (f["file"], r, x["uscc"])
                 assert x["uscc"][2:8] in summary["units"]
                 n += 1
         for row in _sheet(path, schema.RECOGNITION_SHEET)[1:]:
-            assert codes.uscc_is_valid(_text(row[0]).upper())
+            assert uscc.is_valid(_text(row[0]).upper())
     assert n > 500
 
 

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import chinese_calendar
 from openpyxl import Workbook
-from stdnum.cn import uscc as stdnum_uscc
 
-from techreform.reference import codes, schema
+from techreform.reference import schema
+from techreform.reference.codes import gb2260, uscc
 from techreform.reference.periods import Period, month_index
 from techreform.reference.profiles import Profile, Unit
 from techreform.workspace import Workspace
@@ -206,11 +206,11 @@ _WARNING_NOTES = (
 
 def _uscc(rng: random.Random, division: str, taken: set[str]) -> str:
     """A valid 统一社会信用代码: 9 (工商) 1 (企业) + division + organisation code + check."""
-    alphabet = stdnum_uscc._alphabet
+    alphabet = uscc.ALPHABET
     while True:
         org = "".join(rng.choice("0123456789" if rng.random() < 0.6 else alphabet) for _ in range(8))
         body = "91" + division + org + rng.choice("0123456789X")
-        code = body + stdnum_uscc.calc_check_digit(body)
+        code = body + uscc.calc_check_digit(body)
         if code not in taken:
             taken.add(code)
             return code
@@ -218,7 +218,7 @@ def _uscc(rng: random.Random, division: str, taken: set[str]) -> str:
 
 def _bad_check(code: str, rng: random.Random) -> str:
     """The same code with a wrong check character (a typo on the last place)."""
-    wrong = [c for c in stdnum_uscc._alphabet if c != code[-1]]
+    wrong = [c for c in uscc.ALPHABET if c != code[-1]]
     return code[:-1] + rng.choice(wrong)
 
 
@@ -462,7 +462,7 @@ def _new_project(city: _City, unit: Unit, ent: Enterprise, used_names: set[str],
     start, completion = _schedule(rng, y0)
     total, equipment, prior, annual = _money(rng, y0, start, completion)
     nature = rng.choices((TECH, "扩建", "新建"), (80, 12, 8))[0] if library else TECH
-    code_division = unit.code if unit.code in codes.divisions() else city.profile.jurisdiction.code
+    code_division = unit.code if gb2260.is_valid(unit.code) else city.profile.jurisdiction.code
     has_code = total >= city.profile.project_code_required_from * 10 or rng.random() < 0.5
     filing_year = min(start // 12, city.year) - rng.choice((0, 0, 1))
     smart = rng.randint(5, 80) if "智能" in reform_type else rng.choice((0, 0, 2, 5, 8, 12))

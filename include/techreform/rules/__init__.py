@@ -20,9 +20,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from techreform.reference import codes, schema
+from techreform.reference import schema
 from techreform.reference.periods import month_text
 from techreform.reference.profiles import Profile
+from techreform.rules import code_messages
 from techreform.rules.findings import FILE_RULE_TITLES, Finding
 
 RULES_FILE = "return_rules.yaml"
@@ -41,6 +42,8 @@ class Rule:
     other: str | None = None
     stage: str = "row"  # "history": compares with earlier returns, run after those are decided
     title: str = ""  # short Chinese name, for the receipt
+    # code rules: (exception class name, message) for each kind of invalid code (code_messages)
+    messages: tuple[tuple[str, str], ...] = ()
 
 
 def _fill(value: Any, params: dict[str, Any]) -> Any:
@@ -97,6 +100,7 @@ def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
                 other=spec.get("other"),
                 stage=spec.get("stage", "row"),
                 title=spec.get("title", ""),
+                messages=tuple((spec.get("messages") or {}).items()),
             )
         )
     return rules
@@ -229,20 +233,21 @@ class Validator:
 def format_message(rule: Rule, row: dict[str, Any], headers: dict[str, str]) -> str:
     """The rule's message for one row: the cell's own value and header put in."""
     value = _shown(rule, rule.field, row)
-    problem = ""
-    if rule.expectation == "expect_column_values_to_be_valid_uscc" and row.get(rule.field):
-        problem = codes.uscc_problem(row[rule.field]) or ""
-    elif rule.expectation == "expect_column_values_to_be_valid_project_code" and row.get(rule.field):
-        problem = codes.project_code_problem(row[rule.field]) or ""
     other = _shown(rule, rule.other, row) if rule.other else ""
     values = {
         "header": headers.get(rule.field) or _schema_header(rule),
         "value": value,
-        "problem": problem,
         "other_header": headers.get(rule.other or "", "") or _schema_header(rule, rule.other),
         "other": other,
     }
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), rule.message)
+    template = rule.message
+    code = row.get(rule.field)
+    if code_messages.is_code_rule(rule.expectation) and isinstance(code, str) and code:
+        error = code_messages.code_error(rule.expectation, code)
+        if error is not None:  # one message for what the code's standard found wrong
+            template = code_messages.message_template(dict(rule.messages), error, rule.message)
+            values.update(code_messages.details(rule.expectation, code))
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
 def _shown(rule: Rule, name: str, row: dict[str, Any]) -> str:

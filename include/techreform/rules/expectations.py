@@ -1,6 +1,8 @@
 """Great Expectations for the national codes of the return (GB 32100, project codes, GB/T 4754).
 
-Each is a ColumnMapExpectation over a pandas column: null cells are left to the not-null rules.
+Each is a ColumnMapExpectation over a pandas column: null cells are left to the not-null rules. A
+cell passes when the code's standard (techreform.reference.codes) raises nothing for it; which
+exception it raised picks the county's message afterwards (rules.code_messages).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 
-from techreform.reference import codes
+from techreform.rules.code_messages import INDUSTRY, PROJECT_CODE, USCC, code_error
 
 
 class ColumnValuesValidUscc(ColumnMapMetricProvider):
@@ -18,7 +20,7 @@ class ColumnValuesValidUscc(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs) -> pd.Series:
-        return column.map(lambda v: codes.uscc_problem(str(v)) is None)
+        return column.map(lambda v: code_error(USCC, str(v)) is None)
 
 
 class ColumnValuesValidProjectCode(ColumnMapMetricProvider):
@@ -28,7 +30,7 @@ class ColumnValuesValidProjectCode(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, extra_divisions=(), **kwargs) -> pd.Series:
         extra = frozenset(extra_divisions or ())
-        return column.map(lambda v: codes.project_code_problem(str(v), extra) is None)
+        return column.map(lambda v: code_error(PROJECT_CODE, str(v), extra) is None)
 
 
 class ColumnValuesIndustrialDivision(ColumnMapMetricProvider):
@@ -36,7 +38,7 @@ class ColumnValuesIndustrialDivision(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs) -> pd.Series:
-        return column.map(lambda v: codes.industry_problem(str(v)) is None)
+        return column.map(lambda v: code_error(INDUSTRY, str(v)) is None)
 
 
 class ExpectColumnValuesToBeValidUscc(ColumnMapExpectation):
