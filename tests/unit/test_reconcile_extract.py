@@ -166,12 +166,11 @@ def test_statistics_from_postgresql_tables(ws):
         with engine.begin() as c:
             cols = ", ".join(f'"{h}" text' for h in HEADERS) + ', "报告期" text'
             c.execute(text(f"CREATE TABLE fai_projects ({cols})"))
+            values = ", ".join(f":v{i}" for i in range(len(HEADERS) + 1))
             for period in ("2026Q2", "2026Q3"):
                 for r in ROWS:
                     c.execute(
-                        text(
-                            f"INSERT INTO fai_projects VALUES ({', '.join(':v' + str(i) for i in range(len(HEADERS) + 1))})"
-                        ),
+                        text(f"INSERT INTO fai_projects VALUES ({values})"),
                         {**{f"v{i}": str(v) for i, v in enumerate(r)}, f"v{len(HEADERS)}": period},
                     )
             c.execute(
