@@ -1,4 +1,4 @@
-"""The generated sample city (techreform.demo.city).
+"""The generated sample city (techreform.demo).
 
 Besides the files and their contract columns, these tests read every return back with a small
 reader of their own (independent of the product's parser) and check the generator's claims:
@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from techreform.demo.city import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
+from techreform.demo import generate_city
+from techreform.demo.habits import HABITS
+from techreform.demo.mistakes import ERROR_KINDS
 from techreform.reference import codes, profiles, schema
 from techreform.reference.periods import Period, month_index, period_from_name
 from techreform.workspace import Workspace
@@ -227,7 +229,7 @@ def test_statistics_and_targets_have_exactly_the_contract_columns(city):
     assert targets[0] == ["单位代码", "指标", "年度目标"]
     keys = {(r[0], r[1]) for r in targets[1:]}
     owners = [*summary["units"], "410300"]
-    assert keys == {(u, i) for u in owners for i in TARGET_INDICATORS}
+    assert keys == {(u, i) for u in owners for i in profiles.load(PROFILE).raw["targets"]}
     assert len(targets) - 1 == len(keys)
 
 
@@ -305,8 +307,8 @@ def test_generator_claims_hold_when_read_back(city):
 def test_every_mistake_and_habit_shows_up(city):
     _, summary = city
     files = summary["files"]
-    assert set(summary["mistakes"]) >= set(_ERROR_KINDS)
-    assert set(h for f in files for h in f["habits"]) >= set(_HABITS)
+    assert set(summary["mistakes"]) >= set(ERROR_KINDS)
+    assert set(h for f in files for h in f["habits"]) >= set(HABITS)
     first = [f for f in files if f["version"] == 1]
     share = sum(f["expected"] == "rejected" for f in first) / len(first)
     assert 0.2 <= share <= 0.45
