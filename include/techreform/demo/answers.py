@@ -4,6 +4,7 @@ and what a correct reconciliation (DESIGN.md §4) says from the returns in force
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from techreform.demo.projects import City, tolerance
 from techreform.demo.stats import stats_projects
@@ -56,12 +57,17 @@ def expected_reconciliation(city: City, q: int, in_force: dict[str, list[dict]])
             )
     stats = []
     for p in stats_projects(city, q):
-        if p.stats_id in linked:
-            cat, lib_cat = "matched", linked[p.stats_id]
-        else:
-            cat, lib_cat = ("missing_from_library" if p.stats_nature == TECH else None), None
+        stats_cat: str | None = "matched" if p.stats_id in linked else None
+        lib_cat = linked.get(p.stats_id)
+        if stats_cat is None and p.stats_nature == TECH:
+            stats_cat = "missing_from_library"
         stats.append(
-            {"unit": p.unit, "stats_project_id": p.stats_id, "category": cat, "library_category": lib_cat}
+            {
+                "unit": p.unit,
+                "stats_project_id": p.stats_id,
+                "category": stats_cat,
+                "library_category": lib_cat,
+            }
         )
     return {"library": library, "stats": stats}
 
@@ -76,7 +82,8 @@ def summarise(
 ) -> dict:
     """The summary :func:`techreform.demo.city.generate_city` returns (its docstring says what)."""
     by_version = {id(v): s for s in subs for v in s.versions}
-    files, timely = [], {}
+    files: list[dict[str, Any]] = []
+    timely: dict[str, dict[str, bool]] = {}
     for v in versions:
         s = by_version[id(v)]
         period = Period(city.year, s.q)

@@ -160,7 +160,7 @@ def _write_submissions(
     versions = sorted(
         (v for s in subs for v in s.versions), key=lambda v: (v.received, v.unit.code, v.version)
     )
-    last = None
+    last: dt.datetime | None = None
     for v in versions:  # modification times strictly increase in arrival order
         if last and v.received <= last:
             v.received = last + dt.timedelta(minutes=1)

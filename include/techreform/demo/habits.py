@@ -207,7 +207,7 @@ def layout_for(habits: set[str], rng: random.Random, unit: Unit, period: Period,
     info = ""
     if "title_info" in habits:
         info = f"填报单位（盖章）：{unit.name}工业和信息化局　　　　金额单位：{unit_word}"
-    meta = ()
+    meta: tuple[tuple[str, str], ...] = ()
     if "meta" in habits:
         meta = (
             ("template_version", schema.TEMPLATE_VERSION),

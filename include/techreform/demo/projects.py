@@ -219,7 +219,7 @@ def _money(
     """(total, equipment, prior, annual) in tenths of 万元, consistent with the rules."""
     if rng.random() < 0.2:  # small projects below the library threshold (code_from, in tenths)
         total = rng.randint(code_from // 5, code_from - 10)
-    else:  # a log-normal around 300万, up to 8亿
+    else:  # a log-normal around 3000万, up to 8亿
         total = min(max(int(math.exp(rng.gauss(math.log(3000), 1.0)) * 10), code_from), 800_000)
     equipment = math.floor(total * rng.uniform(0.28, 0.78))
     duration = completion - start + 1
@@ -238,7 +238,7 @@ def _money(
     return total, equipment, prior, annual
 
 
-def _progress(rng: random.Random, y0: int, start: int, completion: int) -> tuple[float, ...]:
+def _progress(rng: random.Random, y0: int, start: int, completion: int) -> tuple[float, float, float, float]:
     """Share of the annual plan done by each quarter end: never falls, never above 1."""
     if completion < y0:
         first = rng.uniform(0.5, 1.0)
@@ -251,7 +251,7 @@ def _progress(rng: random.Random, y0: int, start: int, completion: int) -> tuple
         f = 1.0 if active >= span else active / span * rng.uniform(0.75, 1.05)
         last = min(1.0, max(last, f))
         out.append(last)
-    return tuple(out)
+    return (out[0], out[1], out[2], out[3])
 
 
 def new_project(city: City, unit: Unit, ent: Enterprise, used_names: set[str], *, library: bool) -> Project:

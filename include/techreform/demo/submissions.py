@@ -82,7 +82,7 @@ class Version:
     warnings: list[dict]
     expected: str = "accepted"
     name: str = ""
-    received: dt.datetime | None = None
+    received: dt.datetime = dt.datetime.min  # set when the city's arrivals are drawn
     incidental: list[dict] = field(default_factory=list)  # findings a product may add, see below
 
 
@@ -94,7 +94,7 @@ class Submission:
     q: int
     versions: list[Version]
     habits: set[str] = field(default_factory=set)
-    layout: Layout | None = None
+    layout: Layout = field(default_factory=Layout)  # set when the city's habits are laid out
     recognitions: list[dict] = field(default_factory=list)
     file_warnings: list[dict] = field(default_factory=list)
 

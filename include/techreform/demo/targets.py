@@ -78,7 +78,7 @@ def _split(total: int, weights: Sequence[float]) -> list[int]:
 @dataclass(frozen=True)
 class _Measure:
     total: float  # the city total a sample target aims at
-    weights: list[float]  # per unit, in the city's unit order
+    weights: Sequence[float]  # per unit, in the city's unit order
     step: int = 1  # the units' parts are multiples of this
 
 
