@@ -94,7 +94,7 @@ def main() -> None:
 
     from techreform import intake
     from techreform import warehouse as wh
-    from techreform.demo import city as sample
+    from techreform.demo import generate_city
     from techreform.reference import profiles
     from techreform.workspace import Workspace
 
@@ -105,7 +105,7 @@ def main() -> None:
         ws.create(str(profile_path))
         profile = profiles.load(str(profile_path))
         t = time.perf_counter()
-        sample.generate_city(ws, profile, year=2026, quarters=a.quarters, seed=1)
+        generate_city(ws, profile, year=2026, quarters=a.quarters, seed=1)
         generate_s = time.perf_counter() - t
         files = sorted(p for p in ws.inbox.rglob("*") if p.is_file())
 

@@ -25,7 +25,8 @@ import unicodedata
 from pathlib import Path
 
 import openpyxl
-import xlwt
+
+from techreform.demo.writer import Sheet, save_workbook
 
 PROJECT_SHEET, RECOGNITION_SHEET = "项目表", "认定表"
 # Spellings seen on real forms; several are not the template's.
@@ -187,44 +188,24 @@ def rewrite(path: Path, rng: random.Random) -> tuple[Path, bool, int, int]:
         for t in range(k):
             grid.insert(0, [f"说明{t + 1}：本表由县区工信部门填报"] + [None] * (width - 1))
     out = path.with_suffix(".xls") if rng.random() < 0.35 else path
-    (save_xls if out.suffix == ".xls" else save_xlsx)(out, sheets)
+    save(out, sheets)
     if out != path:
         path.unlink()
     return out, converted, k, b
 
 
-def save_xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, grid in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in grid:
-            ws.append(r)
-            for c in ws[ws.max_row]:
-                if isinstance(c.value, dt.datetime):
-                    c.number_format = "yyyy-mm"
-        if name == PROJECT_SHEET:
-            ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=min(10, len(grid[0])))
-    wb.save(path)
-
-
-def save_xls(path: Path, sheets: dict[str, list[list]]) -> None:
-    book = xlwt.Workbook(encoding="utf-8")
-    month = xlwt.easyxf(num_format_str="yyyy-mm")
-    for name, grid in sheets.items():
-        ws = book.add_sheet(name)
-        for i, r in enumerate(grid):
-            for j, v in enumerate(r):
-                if name == PROJECT_SHEET and i == 0:
-                    if j == 0:
-                        ws.write_merge(0, 0, 0, min(9, len(r) - 1), v)
-                    elif j >= 10 and v is not None:
-                        ws.write(i, j, v)
-                elif isinstance(v, dt.datetime):
-                    ws.write(i, j, v, month)
-                elif v is not None:
-                    ws.write(i, j, v)
-    book.save(str(path))
+def save(path: Path, sheets: dict[str, list[list]]) -> None:
+    """Write the sheets with the demo's writer (.xls or .xlsx by the suffix); 项目表's first row is
+    merged across its first ten columns, as a title is."""
+    save_workbook(
+        path,
+        [
+            Sheet.from_rows(
+                name, grid, merge=(1, 1, 1, min(10, len(grid[0]))) if name == PROJECT_SHEET else None
+            )
+            for name, grid in sheets.items()
+        ],
+    )
 
 
 def main() -> None:

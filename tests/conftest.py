@@ -3,22 +3,20 @@
 ``write_return`` writes a return workbook the way county offices really fill it (title rows,
 header aliases, shuffled columns, blank rows, a 合计 row, amounts in 元, .xls, a ``_meta`` sheet)
 and tells which Excel row each data row landed on, so tests can assert the row the county sees.
+It is the demo city's writer (:mod:`techreform.demo.writer`), the one writer of return files.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import random
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
-import xlwt
 
+from techreform.demo import writer
+from techreform.demo.writer import ReturnFile
 from techreform.reference import profiles, schema
 from techreform.reference.codes import uscc
 from techreform.reference.periods import Period
@@ -113,204 +111,12 @@ def meta_for(unit: str = UNIT, period: Period | str = PERIOD, **extra: str) -> d
     }
 
 
-@dataclass
-class ReturnFile:
-    """What ``write_return`` wrote: the file and the Excel row of every data row."""
-
-    path: Path
-    rows: list[int]  # Excel row (1-based) of project row i
-    header_row: int
-    columns: dict[str, int]  # field → 1-based Excel column
-    rec_rows: list[int] = field(default_factory=list)
-    total_row: int | None = None
-
-
-def _scaled(value: Any, factor: float) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        out = value * factor
-        return round(out, 6) if isinstance(out, float) else out
-    return value
-
-
-def write_return(
-    path: Path,
-    project_rows: Sequence[dict[str, Any]] | None = None,
-    *,
-    fields: Iterable[str] | None = None,
-    headers: dict[str, str] | None = None,
-    shuffle: int | None = None,
-    title_rows: Sequence[str] = (),
-    merge_title: bool = False,
-    start_col: int = 1,
-    blank_rows_after: Iterable[int] = (),
-    total_row: str | None = None,
-    total_row_at: str = "end",
-    numbering_row: bool = False,
-    amount_unit: str = "万元",
-    meta: dict[str, str] | None = None,
-    recognitions: Sequence[dict[str, Any]] | None = None,
-    rec_headers: dict[str, str] | None = None,
-    sheet_name: str = schema.PROJECT_SHEET,
-    date_format: str = "yyyy-mm",
-) -> ReturnFile:
-    """Write a return workbook (.xlsx by openpyxl, .xls by xlwt, chosen by the suffix).
-
-    project_rows  row dicts (field → cell value; a missing key is an empty cell); default 3 base rows
-    fields        the columns written, in order (default: every 项目表 field)
-    headers       field → header text, to write aliases or odd spellings
-    shuffle       seed: write the columns in a shuffled order
-    title_rows    lines above the header (column A); merge_title merges the first across the table
-    start_col     1-based column of the table's first column
-    blank_rows_after  data indices after which an empty row is written (-1: right under the header)
-    total_row     a label (合计/小计) for a totals row (amounts summed); total_row_at "end" or "top"
-                  (right under the header, as many statistics forms have it)
-    numbering_row a 甲/乙/1/2/3 line right under the header
-    amount_unit   万元 | 元 | 亿元: header says so and numeric amount values are scaled to it
-                  (text values are written as given)
-    meta          a hidden ``_meta`` sheet with these key/value rows (see ``meta_for``)
-    recognitions  rows of a 认定表 sheet
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    project_rows = rows() if project_rows is None else list(project_rows)
-    names = list(fields) if fields is not None else [f.name for f in schema.PROJECT_FIELDS]
-    if shuffle is not None:
-        random.Random(shuffle).shuffle(names)
-    head = {**PROJECT_HEADERS, **(headers or {})}
-    factor = {"万元": 1.0, "元": 1e4, "亿元": 1e-4}[amount_unit]
-    header_texts = []
-    for n in names:
-        text = head[n]
-        if n in AMOUNT_FIELDS and amount_unit != "万元" and not (headers and n in headers):
-            text = text.replace("（万元）", f"（{amount_unit}）")
-        header_texts.append(text)
-
-    grid: dict[int, dict[int, Any]] = {}  # 1-based row → {1-based col: value}
-    r = 1
-    for line in title_rows:
-        grid[r] = {start_col: line}
-        r += 1
-    header_row = r
-    grid[r] = {start_col + j: h for j, h in enumerate(header_texts)}
-    columns = {n: start_col + j for j, n in enumerate(names)}
-    r += 1
-    if numbering_row:
-        labels = ["甲", "乙", *range(1, len(names) - 1)]
-        grid[r] = {start_col + j: labels[j] for j in range(len(names))}
-        r += 1
-    total_at = None
-
-    def write_total() -> None:
-        nonlocal r, total_at
-        total_at = r
-        grid[r] = {columns.get("seq", start_col): total_row}
-        for n in AMOUNT_FIELDS:
-            if n in columns:
-                vals = [x.get(n) for x in project_rows if isinstance(x.get(n), int | float)]
-                grid[r][columns[n]] = _scaled(sum(vals), factor)
-        r += 1
-
-    if total_row and total_row_at == "top":
-        write_total()
-    blanks = set(blank_rows_after)
-    if -1 in blanks:
-        r += 1
-    data_rows: list[int] = []
-    for i, row in enumerate(project_rows):
-        grid[r] = {}
-        for n, v in row.items():
-            if n in columns and v is not None:
-                grid[r][columns[n]] = _scaled(v, factor) if n in AMOUNT_FIELDS else v
-        data_rows.append(r)
-        r += 1
-        if i in blanks:
-            r += 1
-    if total_row and total_row_at == "end":
-        write_total()
-    rec_grid: dict[int, dict[int, Any]] = {}
-    rec_data_rows: list[int] = []
-    if recognitions is not None:
-        rhead = {**RECOGNITION_HEADERS, **(rec_headers or {})}
-        rnames = [f.name for f in schema.RECOGNITION_FIELDS]
-        rec_grid[1] = {j + 1: rhead[n] for j, n in enumerate(rnames)}
-        for i, rec in enumerate(recognitions):
-            rec_grid[i + 2] = {rnames.index(n) + 1: v for n, v in rec.items() if v is not None}
-            rec_data_rows.append(i + 2)
-
-    meta_grid = {}
-    if meta is not None:
-        meta_grid = {1: {1: "key", 2: "value"}}
-        for i, (k, v) in enumerate(meta.items()):
-            meta_grid[i + 2] = {1: k, 2: v}
-
-    last_col = start_col + len(names) - 1
-    save = _save_xls if path.suffix.lower() == ".xls" else _save_xlsx
-    save(
-        path,
-        sheet_name,
-        grid,
-        rec_grid,
-        meta_grid,
-        merge_title and bool(title_rows),
-        start_col,
-        last_col,
-        date_format,
-    )
-    return ReturnFile(path, data_rows, header_row, columns, rec_data_rows, total_at)
-
-
-def _save_xlsx(path, sheet_name, grid, rec_grid, meta_grid, merge, start_col, last_col, date_format) -> None:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet_name
-    for r, cells in grid.items():
-        for c, v in cells.items():
-            cell = ws.cell(r, c, v)
-            if isinstance(v, dt.date | dt.datetime):
-                cell.number_format = date_format
-            elif isinstance(v, str):
-                cell.data_type = "s"  # text as typed, even "=..." or "2025-03"
-    if merge:
-        ws.merge_cells(start_row=1, start_column=start_col, end_row=1, end_column=last_col)
-    if rec_grid:
-        rs = wb.create_sheet(schema.RECOGNITION_SHEET)
-        for r, cells in rec_grid.items():
-            for c, v in cells.items():
-                rs.cell(r, c, v)
-    if meta_grid:
-        ms = wb.create_sheet(schema.METADATA_SHEET)
-        for r, cells in meta_grid.items():
-            for c, v in cells.items():
-                ms.cell(r, c, str(v)).number_format = "@"
-        ms.sheet_state = "hidden"
-    wb.save(path)
-
-
-def _save_xls(path, sheet_name, grid, rec_grid, meta_grid, merge, start_col, last_col, date_format) -> None:
-    book = xlwt.Workbook(encoding="utf-8")
-    ws = book.add_sheet(sheet_name)
-    date_style = xlwt.easyxf(num_format_str=date_format)
-    for r, cells in grid.items():
-        if merge and r == 1:
-            ws.write_merge(0, 0, start_col - 1, last_col - 1, cells[start_col])
-            continue
-        for c, v in cells.items():
-            if isinstance(v, dt.date | dt.datetime):
-                ws.write(r - 1, c - 1, v, date_style)
-            else:
-                ws.write(r - 1, c - 1, v)
-    if rec_grid:
-        rs = book.add_sheet(schema.RECOGNITION_SHEET)
-        for r, cells in rec_grid.items():
-            for c, v in cells.items():
-                rs.write(r - 1, c - 1, v)
-    if meta_grid:
-        ms = book.add_sheet(schema.METADATA_SHEET)
-        for r, cells in meta_grid.items():
-            for c, v in cells.items():
-                ms.write(r - 1, c - 1, str(v))
-        ms.visibility = 1  # hidden
-    book.save(str(path))
+def write_return(path: Path, project_rows: Sequence[dict[str, Any]] | None = None, **kw: Any) -> ReturnFile:
+    """Write a return workbook with :func:`techreform.demo.writer.write_return` (every option
+    there: fields, headers, shuffle, title_rows, merge_title, start_col, blank_rows_after,
+    total_row, numbering_row, amount_unit, meta (see ``meta_for``), recognitions, ...);
+    default 3 base rows."""
+    return writer.write_return(path, rows() if project_rows is None else project_rows, **kw)
 
 
 def set_mtime(path: Path, mtime: float) -> Path:

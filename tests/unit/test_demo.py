@@ -1,4 +1,4 @@
-"""The generated sample city (techreform.demo.city).
+"""The generated sample city (techreform.demo).
 
 Besides the files and their contract columns, these tests read every return back with a small
 reader of their own (independent of the product's parser) and check the generator's claims:
@@ -8,6 +8,8 @@ the summary names, and nowhere else.
 
 from __future__ import annotations
 
+import ast
+import copy
 import datetime as dt
 import os
 import re
@@ -15,9 +17,13 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 from python_calamine import CalamineWorkbook
 
-from techreform.demo.city import _ERROR_KINDS, _HABITS, TARGET_INDICATORS, generate_city
+from techreform import demo
+from techreform.demo import generate_city
+from techreform.demo.habits import HABITS
+from techreform.demo.mistakes import ERROR_KINDS
 from techreform.reference import profiles, schema
 from techreform.reference.codes import gb4754, project_code, uscc
 from techreform.reference.periods import Period, month_index, period_from_name
@@ -128,7 +134,9 @@ def _project_key(x: dict):
     return x["project_code"] or (x["uscc"], x["project_name"])
 
 
-def _check(rows: list[tuple[int, dict]], period: Period, types, prev: dict) -> tuple[set, set]:
+def _check(
+    rows: list[tuple[int, dict]], period: Period, profile: profiles.Profile, prev: dict
+) -> tuple[set, set]:
     """(errors, warnings) as {(rule, row)}, by the rules of DESIGN.md §3.1."""
     errors, warnings = set(), set()
     end = period.end_month
@@ -155,9 +163,9 @@ def _check(rows: list[tuple[int, dict]], period: Period, types, prev: dict) -> t
             amounts["annual_plan"],
         )
         ytd, cum = amounts["ytd_completed"], amounts["cumulative_completed"]
-        if total >= 500 and not x["project_code"]:
+        if total >= profile.project_code_required_from and not x["project_code"]:
             errors.add(("missing_code_big", r))
-        if x["reform_type"] not in types:
+        if x["reform_type"] not in profile.reform_types:
             errors.add(("bad_type", r))
         if x["status"] not in schema.PROJECT_FIELD["status"].enum:
             errors.add(("bad_status", r))
@@ -228,7 +236,7 @@ def test_statistics_and_targets_have_exactly_the_contract_columns(city):
     assert targets[0] == ["单位代码", "指标", "年度目标"]
     keys = {(r[0], r[1]) for r in targets[1:]}
     owners = [*summary["units"], "410300"]
-    assert keys == {(u, i) for u in owners for i in TARGET_INDICATORS}
+    assert keys == {(u, i) for u in owners for i in profiles.load(PROFILE).raw["targets"]}
     assert len(targets) - 1 == len(keys)
 
 
@@ -264,7 +272,12 @@ def test_targets_split_proportionally(city):
 def test_generator_claims_hold_when_read_back(city):
     """Every file read back: clean ones keep the rules; mistakes sit exactly on the planted rows."""
     ws, summary = city
-    types = profiles.load(PROFILE).reform_types
+    _assert_claims_hold(ws, summary, profiles.load(PROFILE))
+
+
+def _assert_claims_hold(ws: Workspace, summary: dict, profile: profiles.Profile) -> list[dict]:
+    """Read every file back and check the summary's claims; gives the rows of accepted files."""
+    accepted_rows: list[dict] = []
     in_force: dict[tuple[str, str], dict] = {}
     statuses: dict[str, str] = {}
     latest: dict[tuple[str, str], str] = {}
@@ -280,7 +293,7 @@ def test_generator_claims_hold_when_read_back(city):
         assert named == period
         prev = in_force.get((f["unit"], str(Period(period.year, period.quarter - 1))), {})
         rows = _read_projects(path)
-        errors, warnings = _check(rows, period, types, prev if period.quarter > 1 else {})
+        errors, warnings = _check(rows, period, profile, prev if period.quarter > 1 else {})
         planted = {(e["rule"], e["row"]) for e in f["errors"]}
         assert errors == planted, f["file"]
         planted_w = {(w["rule"], w["row"]) for w in f["warnings"] if w["rule"] == "cumulative_over_total"}
@@ -297,17 +310,19 @@ def test_generator_claims_hold_when_read_back(city):
                 statuses[latest[key]] = "superseded"
             statuses[f["file"]] = "accepted"
             latest[key] = f["file"]
+            accepted_rows += [x for _, x in rows]
             in_force[key] = {
                 x["project_code"] or (x["uscc"], x["project_name"]): x["ytd_completed"] for _, x in rows
             }
     assert statuses == summary["expected"]
+    return accepted_rows
 
 
 def test_every_mistake_and_habit_shows_up(city):
     _, summary = city
     files = summary["files"]
-    assert set(summary["mistakes"]) >= set(_ERROR_KINDS)
-    assert set(h for f in files for h in f["habits"]) >= set(_HABITS)
+    assert set(summary["mistakes"]) >= set(ERROR_KINDS)
+    assert set(h for f in files for h in f["habits"]) >= set(HABITS)
     first = [f for f in files if f["version"] == 1]
     share = sum(f["expected"] == "rejected" for f in first) / len(first)
     assert 0.2 <= share <= 0.45
@@ -437,3 +452,102 @@ def test_two_years_in_one_workspace_do_not_collide(tmp_path):
     assert len(files) == len(set(files))
     assert (ws.targets / "2025.xlsx").exists() and (ws.targets / "2026.xlsx").exists()
     assert all(x["category"] for x in s2["reconciliation"]["2026Q1"]["library"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Every policy number from the profile
+
+
+def test_demo_source_names_no_profile_and_holds_no_policy_number():
+    """No module of techreform.demo names a shipped profile (its id or its place) or holds one of
+    their target numbers or thresholds as a literal: the demo reads them from the profile.
+    Amounts are tenths of 万元 while generating, so a hard-coded threshold would show as ×10."""
+    shipped = [profiles.load(pid) for pid in profiles.available()]
+    names = {p.id for p in shipped} | {re.sub(r"[市省县]$", "", p.jurisdiction.name) for p in shipped}
+    targets = {
+        float(v) for p in shipped for how in p.raw["targets"].values() for k, v in how.items() if k != "split"
+    }
+    thresholds = {
+        round(t * 10) + d
+        for p in shipped
+        for t in (p.project_code_required_from, p.key_project_from)
+        for d in (0, -10)
+    }
+    assert targets and thresholds and len(shipped) >= 2
+    sources = sorted(Path(demo.__file__).parent.glob("*.py"))
+    assert len(sources) >= 8
+    for path in sources:
+        source = path.read_text(encoding="utf-8")
+        assert not [n for n in names if n in source], path.name
+        assert not re.search(r"\b[a-z]+-20\d\d\b", source), path.name  # anything named like a profile id
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Constant) and type(node.value) is float:
+                assert node.value not in targets, (path.name, node.lineno, node.value)
+            if isinstance(node, ast.Constant) and type(node.value) is int:
+                assert node.value not in thresholds, (path.name, node.lineno, node.value)
+        assert len(source.splitlines()) <= 400, path.name
+
+
+def _profile_file(tmp_path: Path, **changes) -> Path:
+    raw = copy.deepcopy(profiles.load(PROFILE).raw)
+    raw.update(id="test-custom", **changes)
+    path = tmp_path / "custom.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_profile_with_other_types_thresholds_and_targets_gives_a_city_using_them(tmp_path):
+    types = ["数字化改造", "绿色低碳改造", "安全改造"]
+    targets = {
+        "tech_invest_growth": {"rate": 12.5},
+        "reforming_enterprises": {"split": "proportional"},
+        "stats_coverage": {"value": 95},
+    }
+    path = _profile_file(
+        tmp_path,
+        reform_types=types,
+        thresholds={"project_code_required_from": 2000, "key_project_from": 5000},
+        targets=targets,
+    )
+    ws = Workspace(tmp_path / "ws")
+    ws.create(str(path))
+    profile = profiles.load(str(path))
+    summary = generate_city(ws, profile, quarters=3, seed=5, units=8, projects_per_unit=(8, 12))
+
+    # every file as claimed, judged by this profile's types and threshold (bad_type, missing_code_big)
+    rows = _assert_claims_hold(ws, summary, profile)
+    assert {x["reform_type"] for x in rows} == set(types)
+    assert all(x["project_code"] for x in rows if x["total_investment"] >= 2000)
+    # projects of 500…2000万 without a code: fine here, an error under the shipped profile's 500万
+    assert any(500 <= x["total_investment"] < 2000 and not x["project_code"] for x in rows)
+    assert {e["rule"] for f in summary["files"] for e in f["errors"]} >= {"bad_type", "missing_code_big"}
+
+    by: dict[str, dict[str, float]] = {}
+    for code, ind, value in _sheet(ws.targets / "2026.xlsx")[1:]:
+        by.setdefault(ind, {})[code] = value
+    owners = {*summary["units"], profile.jurisdiction.code}
+    assert set(by) == set(targets) and all(set(v) == owners for v in by.values())
+    assert set(by["tech_invest_growth"].values()) == {12.5}
+    assert set(by["stats_coverage"].values()) == {95.0}
+    split = by["reforming_enterprises"]
+    assert (
+        sum(v for c, v in split.items() if c != profile.jurisdiction.code) == split[profile.jurisdiction.code]
+    )
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        {"tech_invest_growth": {"rate": "百分之十五"}},
+        {"tech_invest_growth": {"rate": 15.0, "value": 15.0}},
+        {"tech_invest_growth": {"split": "equal"}},
+        {"recog:智能工厂": {"split": "proportional"}},  # a count the demo cannot estimate
+    ],
+)
+def test_targets_the_demo_cannot_set_are_refused_before_any_file(tmp_path, targets):
+    path = _profile_file(tmp_path, targets=targets)
+    ws = Workspace(tmp_path / "ws")
+    ws.create(str(path))
+    with pytest.raises(ValueError, match="targets"):
+        generate_city(ws, profiles.load(str(path)), units=2, projects_per_unit=(3, 4))
+    assert not [p for p in ws.root.rglob("*.xls*")]
