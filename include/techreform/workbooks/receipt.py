@@ -143,7 +143,8 @@ def write_receipt(
     # one line per problem cell: findings of a row about the same cell are merged (the warehouse
     # and findings.csv keep one row per rule and cell)
     ordered = merge_findings(_on_source_sheets(findings, sheets or []))
-    headers = {sheet.name: _header_of(sheet) for sheet in sheets or ()}
+    marked = {f.sheet for f in ordered}
+    headers = {sheet.name: _header_of(sheet) for sheet in sheets or () if sheet.name in marked}
     ordered = [_locate(f, sheets or [], headers) for f in ordered]
 
     wb = Workbook(write_only=True)
@@ -174,7 +175,7 @@ def write_receipt(
         timeliness_settled=timeliness_settled,
     )
     for sheet, name in copies:
-        _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}), headers[sheet.name])
+        _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}), headers.get(sheet.name))
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{os.getpid()}.receipt.part")  # short: the name itself may be long
