@@ -213,31 +213,36 @@ def test_rejected_receipt_front_sheet(tmp_path):
     assert facts["是否按时"] == "截止日前送达，但未受理；须在2026-10-12前重新报送并受理才计为按时"
     assert facts["审核结果"] == "退回"
     assert facts["审核说明"] == "有 3 条错误，本次报表退回。"
-    assert facts["审核发现"] == "错误 3 条 / 提示 3 条"
+    # an error and a warning on the same cell (B5) are one line: the counts are the table's lines
+    assert facts["审核发现"] == "错误 3 条 / 提示 2 条"
     assert facts["下一步"] == NEXT_STEP_REJECTED
     result = next(ws.cell(r, 3) for r in range(1, 20) if ws.cell(r, 1).value == "审核结果")
     assert result.font.b and result.font.sz >= 18 and result.font.color.rgb.endswith("C00000")
 
     table = _table(ws)
-    assert [r[0] for r in table] == [1, 2, 3, 4, 5, 6]
+    assert [r[0] for r in table] == [1, 2, 3, 4, 5]
     # errors first (file-level, then by row and column), then warnings
-    assert [r[1] for r in table] == ["错误", "错误", "错误", "提示", "提示", "提示"]
-    assert [r[3] for r in table] == ["整表", 4, 5, "整表", 5, 5]
+    assert [r[1] for r in table] == ["错误", "错误", "错误", "提示", "提示"]
+    assert [r[3] for r in table] == ["整表", 4, 5, "整表", 5]
     assert [r[6] for r in table] == [
         "period.missing",
         "project_code.required",
-        "uscc.format",
+        "uscc.format、uscc.check",
         "sheet.missing_column",
-        "uscc.check",
         "ytd.le.cumulative",
     ]
     assert table[0][2] == "—" and table[1][2] == "项目表"
     assert table[2][4] == "统一社会信用代码（B列）" and table[2][5] == "91410300abc"
-    assert table[2][7] == "统一社会信用代码应为18位，请改正"
+    assert table[2][7] == (
+        "本行2项审核都涉及“统一社会信用代码”，请先核对该栏是否填错：\n"
+        "①【错误】统一社会信用代码应为18位，请改正\n②【提示】信用代码与企业名称不一致，请核实"
+    )
     assert table[3][4] == "项目代码"  # the schema header for a field with no column written
-    assert table[5][4] == "本年累计完成投资（万元）（G列）"  # header from the schema, column letter
+    assert table[4][4] == "本年累计完成投资（万元）（G列）"  # header from the schema, column letter
     # the row number links to the cell in the copied sheet
-    link_cell = next(ws.cell(r, 4) for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == "uscc.format")
+    link_cell = next(
+        ws.cell(r, 4) for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == "uscc.format、uscc.check"
+    )
     assert link_cell.hyperlink.location == "'项目表'!B5"
 
 
@@ -405,7 +410,7 @@ def test_unreadable_source(tmp_path):
         assert wb.sheetnames == [RECEIPT_SHEET]
         facts = _facts(wb[RECEIPT_SHEET])
         assert "无法读取" in facts["附表"] and facts["报告期"] == "未能识别"
-        assert len(_table(wb[RECEIPT_SHEET])) == len(FINDINGS)
+        assert len(_table(wb[RECEIPT_SHEET])) == len(FINDINGS) - 1  # two of them about one cell
 
 
 def test_sheet_names_truncated_and_unique(tmp_path):
@@ -453,3 +458,231 @@ def _big_return(path: Path, n_rows=50, n_cols=25) -> Path:
 
 def test_libreoffice_opens_receipt(tmp_path):
     to_pdf(_write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")), tmp_path)
+
+
+# --------------------------------------------------------------------------- issue 8: what a new user found
+
+
+def _front(path: Path) -> tuple[dict[str, object], list[list]]:
+    ws = openpyxl.load_workbook(path)[RECEIPT_SHEET]
+    return _facts(ws), _table(ws)
+
+
+def _receipt_of(intake_ws, file_name: str) -> Path:
+    return intake_ws.ws.root / intake_ws.submission(file_name).receipt_path
+
+
+def test_a_late_notice_counts_in_the_summary_as_in_the_table(intake_ws):
+    from tests.conftest import base_recognition, meta_for, rows
+
+    late = dt.datetime(2026, 4, 20, 10, 0).timestamp()
+    data = rows(3)
+    data[1]["cumulative_completed"] = 3000  # over 总投资: a warning to explain
+    name = "410304_2026Q1_技改项目季报.xlsx"
+    intake_ws.drop(name, data, mtime=late, meta=meta_for(), recognitions=[base_recognition(0)])
+    intake_ws.run()
+    sub = intake_ws.submission(name)
+    facts, table = _front(_receipt_of(intake_ws, name))
+    assert [r[6] for r in table] == ["逾期报送", "累计完成超过总投资"]
+    assert facts["审核发现"] == "错误 0 条 / 提示 2 条"
+    # 1 to explain + 1 to note = the 2 lines of the table
+    assert sub.summary == (
+        "报表已受理（逾期报送）：2026年第一季度共3个项目，有1条提示请核实并在备注中说明，另有1条提示请阅知。"
+    )
+    assert facts["审核说明"] == sub.summary
+
+
+def test_a_late_return_with_nothing_else_does_not_say_no_problem_was_found(intake_ws):
+    from tests.conftest import meta_for
+
+    late = dt.datetime(2026, 4, 20, 10, 0).timestamp()
+    name = "410304_2026Q1_技改项目季报.xlsx"
+    intake_ws.drop(name, mtime=late, meta=meta_for())
+    intake_ws.run()
+    facts, table = _front(_receipt_of(intake_ws, name))
+    assert len(table) == 1 and facts["审核发现"] == "错误 0 条 / 提示 1 条"
+    assert facts["审核说明"] == "报表已受理（逾期报送）：2026年第一季度共3个项目，有1条提示请阅知。"
+
+
+def test_the_attached_line_says_why_a_sheet_is_not_copied(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    clean = _write(tmp_path / "clean", src, status="accepted", findings=[])
+    assert openpyxl.load_workbook(clean).sheetnames == [RECEIPT_SHEET]
+    assert _front(clean)[0]["附表"] == "原报表（“项目表”、“认定表”）中没有需要标注的单元格，未附原表副本。"
+
+    late = [Finding("late_submission", WARNING, "逾期")]
+    out = _write(tmp_path / "late", src, status="accepted", findings=late)
+    assert "没有可复制的工作表" not in _front(out)[0]["附表"]
+
+    one = [Finding("uscc_checksum", ERROR, "信用代码不对", "项目表", 5, "uscc", "统一社会信用代码", 2)]
+    out = _write(tmp_path / "one", src, findings=one)
+    assert openpyxl.load_workbook(out).sheetnames == [RECEIPT_SHEET, "项目表"]
+    assert _front(out)[0]["附表"] == (
+        "“项目表”（原表副本，问题单元格已标色并附批注）；“认定表”未发现需标注的单元格，未附副本。"
+    )
+
+    # a sheet name differing in spaces only is the same sheet; one the file lacks is said so
+    spaced = [Finding("bad_level", ERROR, "级别不对", " 认定表 ", 2, "level", "级别", 4)]
+    out = _write(tmp_path / "spaced", src, findings=spaced)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [RECEIPT_SHEET, "认定表"] and _fill(wb["认定表"]["D2"]) == ERROR_FILL_COLOR
+    lost = [Finding("bad_level", ERROR, "级别不对", "认定情况", 2, "level", "级别", 4)]
+    out = _write(tmp_path / "lost", src, findings=lost)
+    assert (
+        _front(out)[0]["附表"] == "原报表中没有名为“认定情况”的工作表，未附原表副本；请按下表所列行号核对。"
+    )
+
+
+def test_the_example_file_name_is_the_receiving_units_own(intake_ws):
+    from tests.conftest import rows
+
+    name = "伊川县报表.xlsx"  # no period in its name, no template metadata
+    intake_ws.drop(name, rows(3), unit="410329")
+    intake_ws.run()
+    sub = intake_ws.submission(name)
+    (f,) = sub.findings
+    assert f.rule_id == "no_period"
+    received = intake_ws.submission(name).received_at
+    from techreform.reference.periods import last_ended
+
+    due = last_ended(received)
+    assert f"410329_{due}_技改项目季报.xlsx" in f.message and due.label in f.message
+    facts, table = _front(_receipt_of(intake_ws, name))
+    assert "410302" not in facts["审核说明"] and "410302" not in table[0][7]
+    assert f"410329_{due}_技改项目季报.xlsx" in table[0][7]
+
+
+def test_one_bad_total_is_one_line_naming_each_comparison(intake_ws):
+    import csv
+
+    from tests.conftest import meta_for, rows
+
+    data = rows(3)
+    data[1].update(total_investment=100)  # below 设备投资 1200, 本年计划 1000 and 累计 1500
+    name = "410304_2026Q1_技改项目季报.xlsx"
+    rf = intake_ws.drop(name, data, meta=meta_for())
+    intake_ws.run()
+    sub = intake_ws.submission(name)
+    # the warehouse keeps one finding per rule and cell
+    assert sorted(f.rule_id for f in sub.findings) == [
+        "cumulative_over_total",
+        "equipment_over_total",
+        "plan_over_total",
+    ]
+    path = _receipt_of(intake_ws, name)
+    facts, table = _front(path)
+    assert len(table) == 1
+    (line,) = table
+    row, col = rf.rows[1], rf.columns["total_investment"]
+    letter = openpyxl.utils.get_column_letter(col)
+    assert (line[1], line[2], line[3], line[4], line[5]) == (
+        "错误",
+        "项目表",
+        row,
+        f"总投资（万元）（{letter}列）",
+        "100",
+    )
+    assert line[6] == "设备投资大于总投资、年度计划大于总投资、累计完成超过总投资"
+    assert line[7].startswith("本行3项审核都涉及“总投资（万元）”")
+    for part in (
+        "设备投资是总投资的一部分",
+        "本年计划投资不能超过总投资",
+        "【提示】“自开工累计完成投资（万元）”1,500万元",
+    ):
+        assert part in line[7]
+    # the numbers a reader can count agree: one line, one error
+    assert facts["审核发现"] == "错误 1 条 / 提示 0 条"
+    assert sub.summary.startswith("报表被退回：发现1处错误（首处：第3行，本行3项审核都涉及“总投资（万元）”")
+    # the copy marks the one cell, the comment names every comparison
+    copy = openpyxl.load_workbook(path)["项目表"]
+    cell = copy.cell(row, col)
+    assert _fill(cell) == ERROR_FILL_COLOR and cell.comment.text.count("总投资（万元）”100万元") == 3
+    for other in ("equipment_investment", "annual_plan", "cumulative_completed"):
+        assert copy.cell(row, rf.columns[other]).comment is None
+    link = next(c for c in openpyxl.load_workbook(path)[RECEIPT_SHEET]["D"] if c.value == row)
+    assert link.hyperlink.location == f"'项目表'!{letter}{row}"
+    # findings.csv: one row per rule and cell, as before
+    with (intake_ws.ws.reports_for("2026Q1") / "findings.csv").open(encoding="utf-8-sig") as fh:
+        assert sum(1 for r in csv.DictReader(fh) if r.get("rule_id", "").endswith("_over_total")) == 3
+
+
+def test_findings_of_one_cell_merge_and_the_others_stay_apart():
+    from techreform.rules.findings import MergedFinding, merge_findings
+
+    ytd = Finding("ytd_over_cumulative", ERROR, "本年大于累计", "项目表", 4, "ytd_completed", col_index=16)
+    fell = Finding("ytd_decreased", ERROR, "本年累计减少", "项目表", 4, "ytd_completed", col_index=16)
+    apart = Finding("bad_status", ERROR, "状态不对", "项目表", 4, "status", col_index=10)
+    other_row = Finding("bad_status", ERROR, "状态不对", "项目表", 5, "status", col_index=10)
+    lines = merge_findings([other_row, ytd, apart, fell])
+    assert [type(x).__name__ for x in lines] == ["Finding", "MergedFinding", "Finding"]
+    merged = lines[1]
+    assert isinstance(merged, MergedFinding) and (merged.row, merged.col_index) == (4, 16)
+    assert merged.parts == [fell, ytd] and "①" in merged.message and "②" in merged.message
+    assert lines[0] is apart and lines[2] is other_row
+
+
+def test_the_table_follows_the_template_project_sheet_first(tmp_path):
+    src = _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")
+    findings = [
+        Finding("bad_level", ERROR, "级别不对", "认定表", 2, "level", "级别", 4),
+        Finding("bad_status", ERROR, "状态不对", "项目表", 6, "status", "项目状态", 3),
+        Finding("uscc_checksum", ERROR, "信用代码不对", "项目表", 5, "uscc", "统一社会信用代码", 2),
+        Finding("late_submission", WARNING, "逾期"),
+        Finding("cumulative_over_total", WARNING, "超总投资", "项目表", 4, col_index=7),
+        Finding("bad_year", WARNING, "年份", "认定表", 2, col_index=5),
+    ]
+    _, table = _front(_write(tmp_path, src, findings=findings))
+    assert [(r[1], r[2], r[3]) for r in table] == [
+        ("错误", "项目表", 5),
+        ("错误", "项目表", 6),
+        ("错误", "认定表", 2),
+        ("提示", "—", "整表"),
+        ("提示", "项目表", 4),
+        ("提示", "认定表", 2),
+    ]
+
+
+def _template_like(path: Path, n_rows: int = 40) -> Path:
+    """A return of the template's 25 columns, a title above the header, realistic cell texts."""
+    from tests.conftest import rows, write_return
+
+    write_return(
+        path, rows(n_rows), title_rows=["洛阳市技术改造项目季报（2026年第一季度）"], merge_title=True
+    )
+    return path
+
+
+def test_a_wide_sheet_prints_over_pages_with_its_key_columns_repeated(tmp_path):
+    from techreform.workbooks.receipt import _A4_WIDE
+
+    src = _template_like(tmp_path / "410304_2026Q1_技改项目季报.xlsx")
+    findings = [Finding("bad_status", ERROR, "状态不对", "项目表", 5, "status", "项目状态", 10)]
+    out = _write(tmp_path, src, findings=findings, unit_code="410304", unit_name="瀍河回族区")
+    wb = openpyxl.load_workbook(out)
+    front, copy = wb[RECEIPT_SHEET], wb["项目表"]
+    # the receipt itself: one page wide
+    assert front.sheet_properties.pageSetUpPr.fitToPage and front.page_setup.fitToWidth == 1
+    # the copy: at full size, landscape A3, over several pages
+    assert copy.max_column == 25
+    assert not (copy.sheet_properties.pageSetUpPr and copy.sheet_properties.pageSetUpPr.fitToPage)
+    assert copy.page_setup.orientation == "landscape" and copy.page_setup.paperSize == 8
+    widths = sum(
+        copy.column_dimensions[openpyxl.utils.get_column_letter(c)].width or 8.43 for c in range(1, 26)
+    )
+    assert widths > _A4_WIDE
+    assert copy.print_title_rows == "$2:$2"  # the header, under the title
+    assert copy.print_title_cols == "$A:$F"  # 序号 … 项目名称
+    assert [copy.cell(2, c).value for c in (1, 3, 6)] == ["序号", "企业名称", "项目名称"]
+    assert copy.print_options.gridLines
+
+
+def test_libreoffice_prints_a_wide_copy_over_several_readable_pages(tmp_path):
+    import re
+
+    src = _template_like(tmp_path / "410304_2026Q1_技改项目季报.xlsx")
+    findings = [Finding("bad_status", ERROR, "状态不对", "项目表", 5, "status", "项目状态", 10)]
+    out = _write(tmp_path, src, findings=findings, unit_code="410304", unit_name="瀍河回族区")
+    pdf = to_pdf(out, tmp_path).read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    # the receipt is one page; the copy's 25 columns take two A3 pages across, not one shrunk page
+    assert pages >= 3, pages

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from techreform import warehouse as wh
-from techreform.reference.periods import Period
+from techreform.reference.periods import Period, last_ended
 from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
 from techreform.rules.findings import ERROR, Finding
+from techreform.workbooks.template import template_file_name
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -137,12 +138,14 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
             )
         )
     elif not (in_name or in_meta):
+        # the example is the unit's own file name for the quarter it most likely reports
+        due = last_ended(sub.received_at)
         p.findings.append(
             Finding(
                 "no_period",
                 ERROR,
-                "无法确定报告期：请在文件名中写明报告期（如 410302_2026Q3_技改项目季报.xlsx 或"
-                "“2026年第三季度”），或使用市里下发的模板",
+                f"无法确定报告期：请在文件名中写明报告期（如 {template_file_name(sub.unit_code, due)} 或"
+                f"“{due.label}”），或使用市里下发的模板",
             )
         )
     else:

@@ -19,35 +19,42 @@ from techreform.intake.lock import workspace_lock
 from techreform.intake.validate import LazyValidator, run_rules
 from techreform.reference.periods import month_text
 from techreform.reference.profiles import Profile
-from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
+from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
 def _summary(p: Pending, status: str) -> str:
-    errors = [f for f in p.findings if f.severity == ERROR]
-    warnings = [f for f in p.findings if f.severity == WARNING and f.rule_id != "late_submission"]
+    """One sentence whose numbers are those of the receipt's table: its lines (findings of one row
+    about one cell are one line, see ``merge_findings``), every notice such as lateness included."""
+    lines = merge_findings(p.findings)
+    errors = [f for f in lines if f.severity == ERROR]
+    warnings = [f for f in lines if f.severity == WARNING]
     late = "（逾期报送）" if any(f.rule_id == "late_submission" for f in p.findings) else ""
     if status == wh.ACCEPTED:
         n = len(p.parsed.projects.rows) if p.parsed and p.parsed.projects else 0
         asked = [f for f in warnings if f.asks_for_explanation]
         open_ = [f for f in asked if not f.explained]
+        told = len(warnings) - len(asked)  # notices: lateness, unit conversions and the like
         if open_:
             tail = f"，有{len(open_)}条提示请核实并在备注中说明"
             tail += f"（另有{len(asked) - len(open_)}条已说明）" if len(asked) > len(open_) else ""
         elif asked:
             tail = f"，{len(asked)}条提示均已在备注中说明"
-        elif warnings:
-            tail = f"，有{len(warnings)}条提示请阅知"
         else:
-            tail = "，未发现问题"
-        return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail}。"
-    first = sorted(errors, key=sort_key)[0]  # the first row of the receipt's table
+            tail = ""
+        if told:
+            tail += f"，另有{told}条提示请阅知" if tail else f"，有{told}条提示请阅知"
+        return f"报表已受理{late}：{p.period.label if p.period else ''}共{n}个项目{tail or '，未发现问题'}。"
+    first = errors[0]  # the first row of the receipt's table
     where = f"第{first.row}行" if first.row else "整表"
     if first.row and first.column and f"“{first.column}”" not in first.message:
         where += f"“{first.column}”"
-    return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{first.message}），请全部修改后重新报送。"
+    message = first.message
+    if isinstance(first, MergedFinding):  # its first line names the cell; the comparisons follow
+        message = message.split("\n")[0].rstrip("：:")
+    return f"报表被退回：发现{len(errors)}处错误（首处：{where}，{message}），请全部修改后重新报送。"
 
 
 def accepted_before(session: Session, sub: wh.Submission) -> bool:

@@ -16,11 +16,13 @@ normal workbook) and moved into place atomically, so a county never opens a half
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import os
 import re
 import weakref
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +36,19 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from techreform.reference.periods import Period
-from techreform.reference.schema import FIELDS_BY_SHEET, METADATA_SHEET, PROJECT_FIELD, RECOGNITION_FIELD
+from techreform.reference.schema import (
+    FIELDS_BY_SHEET,
+    INSTRUCTIONS_SHEET,
+    METADATA_SHEET,
+    PROJECT_FIELD,
+    PROJECT_SHEET,
+    RECOGNITION_FIELD,
+    RECOGNITION_SHEET,
+)
+from techreform.returns.headers import find_header
+from techreform.returns.model import HEADER_SCAN_ROWS
 from techreform.rules import rule_title
-from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
+from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
 from techreform.workspace import fitted_name
 
 ACCEPTED = "accepted"
@@ -127,8 +139,13 @@ def write_receipt(
     if status not in STATUS_TEXT:
         raise ValueError(f"status must be 'accepted' or 'rejected', got {status!r}")
     path = Path(path)
-    ordered = sorted(findings, key=sort_key)
     sheets = _read_source(source) if source is not None else None
+    # one line per problem cell: findings of a row about the same cell are merged (the warehouse
+    # and findings.csv keep one row per rule and cell)
+    ordered = merge_findings(_on_source_sheets(findings, sheets or []))
+    marked = {f.sheet for f in ordered}
+    headers = {sheet.name: _header_of(sheet) for sheet in sheets or () if sheet.name in marked}
+    ordered = [_locate(f, sheets or [], headers) for f in ordered]
 
     wb = Workbook(write_only=True)
     names = _SheetNames()
@@ -153,12 +170,12 @@ def write_receipt(
         findings=ordered,
         copy_name=copy_name,
         first_col=first_col,
-        source_read=sheets is not None,
+        attached=_attached_text(sheets, copy_name, ordered),
         superseded=superseded,
         timeliness_settled=timeliness_settled,
     )
     for sheet, name in copies:
-        _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}))
+        _write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}), headers.get(sheet.name))
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{os.getpid()}.receipt.part")  # short: the name itself may be long
@@ -215,6 +232,91 @@ def _read_source(source: Path) -> list[_SourceSheet] | None:
         return None
 
 
+# The header row and the columns it names, of one of the county's sheets:
+# (0-based Excel row, {0-based Excel column: (field, header as written)}).
+_Header = tuple[int, dict[int, tuple[str, str]]] | None
+
+
+def _header_of(sheet: _SourceSheet) -> _Header:
+    """The header of a 项目表 or 认定表, whichever the sheet's header names more columns of."""
+    grid: list[list] = [[] for _ in range(min(sheet.row0, HEADER_SCAN_ROWS))]
+    for row in sheet.rows[: max(0, HEADER_SCAN_ROWS - sheet.row0)]:
+        grid.append([None] * sheet.col0 + list(row))
+    try:
+        found = [find_header(grid, kind) for kind in (PROJECT_SHEET, RECOGNITION_SHEET)]
+    except Exception:  # an odd header is no reason to go without a receipt
+        return None
+    return max((h for h in found if h), key=lambda h: len(h[1]), default=None)
+
+
+def _on_source_sheets(findings: list[Finding], sheets: list[_SourceSheet]) -> list[Finding]:
+    """Findings whose sheet the file names only slightly differently (spaces, letter case) are
+    put on the file's sheet, so that their cells are marked in its copy."""
+    names = {s.name for s in sheets}
+    loose = {s.name.strip().casefold(): s.name for s in sheets}
+    out = []
+    for f in findings:
+        if f.sheet is not None and f.sheet not in names and f.sheet.strip().casefold() in loose:
+            f = dataclasses.replace(f, sheet=loose[f.sheet.strip().casefold()])
+        out.append(f)
+    return out
+
+
+def _locate(f: Finding, sheets: list[_SourceSheet], headers: dict[str, _Header]) -> Finding:
+    """A merged line about a cell no single finding pointed at (总投资, that the others were
+    compared with) gets that cell's column, header and value from the county's sheet."""
+    if not isinstance(f, MergedFinding) or f.col_index is not None or not f.row:
+        return f
+    sheet = next((s for s in sheets if s.name == f.sheet), None)
+    header = headers.get(f.sheet or "")
+    if sheet is None or header is None:
+        return f
+    col = next((c for c, (name, _) in header[1].items() if name == f.field), None)
+    if col is None:
+        return f
+    i, j = f.row - 1 - sheet.row0, col - sheet.col0
+    row = sheet.rows[i] if 0 <= i < len(sheet.rows) else []
+    value = row[j] if 0 <= j < len(row) else None
+    return dataclasses.replace(f, col_index=col + 1, column=header[1][col][1], value=_shown(value))
+
+
+def _shown(v: object) -> str | None:
+    """A cell as the county wrote it: 100.0 as 100, a date as yyyy-mm."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if isinstance(v, dt.date):
+        return f"{v:%Y-%m}"
+    return str(v).strip()
+
+
+def _attached_text(
+    sheets: list[_SourceSheet] | None, copy_name: dict[str, str], findings: list[Finding]
+) -> str:
+    """What the 附表 line says about the copies of the county's sheets that follow (or do not)."""
+    if sheets is None:
+        return "原报表无法读取，未附原表副本。"
+    shown = [s.name for s in sheets if not s.hidden and s.name != INSTRUCTIONS_SHEET]
+    if copy_name:
+        text = _quoted(copy_name.values()) + "（原表副本，问题单元格已标色并附批注）"
+        rest = [n for n in shown if n not in copy_name]
+        if rest:
+            text += f"；{_quoted(rest)}未发现需标注的单元格，未附副本"
+        return text + "。"
+    names = {s.name for s in sheets}
+    lost = sorted({f.sheet for f in findings if f.sheet and f.sheet not in names})
+    if lost:
+        return f"原报表中没有名为{_quoted(lost)}的工作表，未附原表副本；请按下表所列行号核对。"
+    if not shown:
+        return "原报表没有可复制的工作表。"
+    return f"原报表（{_quoted(shown)}）中没有需要标注的单元格，未附原表副本。"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return "、".join(f"“{n}”" for n in names)
+
+
 class _SheetNames:
     """Excel sheet names: at most 31 characters, no []:*?/\\, unique ignoring case."""
 
@@ -249,7 +351,7 @@ def _write_receipt_sheet(
     findings,
     copy_name,
     first_col,
-    source_read,
+    attached,
     superseded,
     timeliness_settled,
 ) -> None:
@@ -278,12 +380,6 @@ def _write_receipt_sheet(
     counts = f"错误 {n_err} 条 / 提示 {n_warn} 条"
     if n_explained:
         counts += f"（其中 {n_explained} 条已在备注中说明）"
-    if not source_read:
-        attached = "原报表无法读取，未附原表副本。"
-    elif copy_name:
-        attached = "、".join(f"“{n}”" for n in copy_name.values()) + "（原表副本，问题单元格已标色并附批注）"
-    else:
-        attached = "原报表没有可复制的工作表。"
 
     facts: list[tuple[str, str, object]] = [
         ("填报单位", f"{unit_code} {unit_name}".strip(), None),
@@ -335,9 +431,10 @@ def _write_receipt_sheet(
     for i, f in enumerate(findings, 1):
         row += 1
         # wrapped cells do not grow by themselves in every viewer: size the row for its longest text
-        title = rule_title(f.rule_id)
+        title = _rule_text(f)
         lines = max(
-            -(-len(f.message) // 30),  # a CJK character is about two width units; the column is 64
+            sum(-(-len(part) // 30) for part in f.message.split("\n")),  # a CJK character is about two
+            # width units; the column is 64
             -(-len(f.value or "") // 9),
             -(-len(_column_text(f)) // 11),
             -(-len(title) // 7),
@@ -396,6 +493,13 @@ def _on_time_text(received_at: dt.datetime, deadline: dt.date | None, still_to_e
     return "按时"
 
 
+def _rule_text(f: Finding) -> str:
+    """The 规则 column: the rule's short name; each rule's, for a merged line."""
+    if isinstance(f, MergedFinding):
+        return "、".join(dict.fromkeys(rule_title(p.rule_id) for p in f.parts))
+    return rule_title(f.rule_id)
+
+
 def _severity_text(f: Finding) -> str:
     text = SEVERITY_TEXT.get(f.severity, f.severity)
     return f"{text}（已说明）" if f.explained else text
@@ -433,25 +537,22 @@ def _findings_by_cell(findings: list[Finding]) -> dict[str, dict[tuple[int, int 
     return out
 
 
-def _write_copy(ws, sheet: _SourceSheet, flagged: dict[tuple[int, int | None], list[Finding]]) -> None:
+def _write_copy(
+    ws, sheet: _SourceSheet, flagged: dict[tuple[int, int | None], list[Finding]], header: _Header
+) -> None:
     first_col = sheet.col0 + 1
     marks: dict[tuple[int, int], list[Finding]] = defaultdict(list)
     for (r, c), fs in flagged.items():
         marks[(r, c or first_col)].extend(fs)
     if sheet.hidden:
         ws.sheet_state = "hidden"
-    # a return is 20-30 columns wide: printed landscape, one page wide
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     if marks:
         worst = min((f.severity != ERROR for fs in marks.values() for f in fs), default=True)
         ws.sheet_properties.tabColor = WARNING_FILL_COLOR if worst else "FF0000"
 
     n_rows = max([sheet.row0 + len(sheet.rows), *(r for r, _ in marks)])
-    _set_widths(ws, sheet)
+    header_row = header[0] + 1 if header else None  # 1-based
+    _print_setup(ws, sheet, _set_widths(ws, sheet, header_row), header)
     taken = [(r, c) for r, c in marks]
     for (r1, c1), (r2, c2) in sheet.merged:
         # a merge hiding a flagged cell (not its top-left) would hide the mark: leave it unmerged
@@ -468,6 +569,10 @@ def _write_copy(ws, sheet: _SourceSheet, flagged: dict[tuple[int, int | None], l
         i = excel_row - 1 - sheet.row0
         src = sheet.rows[i] if 0 <= i < len(sheet.rows) else ()
         values = pad + [_value(ws, v) for v in src]
+        if excel_row == header_row:  # long headers wrap, as they do on the template
+            values = [_cell(ws, v, alignment=_WRAP_CENTER) if isinstance(v, str) else v for v in values]
+            if any(isinstance(v, str) and _width(v) > _HEADER_WRAP for v in src):
+                ws.row_dimensions[excel_row].height = 32
         for c in marked_rows.get(excel_row, ()):
             if len(values) < c:
                 values.extend([None] * (c - len(values)))
@@ -496,15 +601,76 @@ def _mark(ws, value, fs: list[Finding]):
     _style(cell, fill=_fill(fs), number_format=fmt)
     lines = [f"【{_severity_text(f)}】{f.message}" for f in fs]
     text = _clean("\n".join(lines))
-    height = 24 + 18 * sum(len(line) // 22 + 1 for line in lines)
+    height = 24 + 18 * sum(len(part) // 22 + 1 for line in lines for part in line.split("\n"))
     cell.comment = Comment(text, COMMENT_AUTHOR, height=min(height, 400), width=320)
     return cell
 
 
-def _set_widths(ws, sheet: _SourceSheet) -> None:
-    """Column widths from the content (a CJK character counts double), 6 to 40 characters.
+# Printable width of a landscape page at 100 %, in column-width units (default margins, as
+# LibreOffice prints them; Excel fits a little more): a sheet wider than an A4 page is printed on
+# A3; wider than that, at 80 % (about 9 pt, as printed statistical forms are) over as many pages
+# as it takes.
+_A4_WIDE = 105
+_A3_WIDE = 155
+_WIDE_SCALE = 80
+_KEY_FIELDS = {
+    PROJECT_SHEET: ("seq", "enterprise_name", "project_name"),
+    RECOGNITION_SHEET: ("uscc", "enterprise_name"),
+}
+_DEFAULT_WIDTH = 8.43
 
-    The top-left cell of a merged range (a title) does not widen its column."""
+
+def _print_setup(ws, sheet: _SourceSheet, widths: dict[int, float], header: _Header) -> None:
+    """Landscape, A4 or A3: a sheet wider than a page is printed over several pages, each
+    repeating the header rows and the columns that say which project a row is (序号 to 项目名称),
+    with the cell grid and page numbers printed. (Fitting 25 columns on one page made them unreadable.)"""
+    last = sheet.col0 + max((len(r) for r in sheet.rows), default=0)
+
+    def width(c: int) -> float:  # c: 1-based column
+        return widths.get(c, _DEFAULT_WIDTH)
+
+    total = sum(width(c) for c in range(sheet.col0 + 1, last + 1))
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9" if total <= _A4_WIDE else "8"  # A4 / A3
+    page = _A4_WIDE if total <= _A4_WIDE else _A3_WIDE
+    if total > _A3_WIDE:
+        ws.page_setup.scale = _WIDE_SCALE
+        page = _A3_WIDE * 100 // _WIDE_SCALE
+    ws.page_setup.pageOrder = "overThenDown"  # the pages of the same rows one after the other
+    ws.print_options.gridLines = True  # the copy has no borders of its own
+    ws.oddFooter.center.text = "&A  第 &P 页，共 &N 页"
+    if header is None:
+        return
+    top, columns = header
+    # a header of two rows (merged cells reaching down) is repeated whole
+    bottom = max([top, *(r2 for (r1, _), (r2, _) in sheet.merged if r1 == top)])
+    ws.print_title_rows = f"{top + 1}:{bottom + 1}"
+    if total <= page:
+        return  # one page wide as it is: nothing to repeat across pages
+    kind = PROJECT_SHEET if any(name == "project_name" for name, _ in columns.values()) else RECOGNITION_SHEET
+    keys = sorted(c + 1 for c, (name, _) in columns.items() if name in _KEY_FIELDS[kind])
+    first = sheet.col0 + 1
+    # at most about half the page, so each page still shows a fair part of the rest
+    while keys and sum(width(c) for c in range(first, keys[-1] + 1)) > 0.55 * page:
+        keys.pop()
+    if keys:
+        ws.print_title_cols = f"{get_column_letter(first)}:{get_column_letter(keys[-1])}"
+
+
+_HEADER_WRAP = 12  # a header wider than this is written on two lines
+
+
+def _width(s: str) -> int:
+    """Display width: a CJK character counts double."""
+    return len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
+
+
+def _set_widths(ws, sheet: _SourceSheet, header_row: int | None = None) -> dict[int, float]:
+    """Column widths from the content (a CJK character counts double), 6 to 40 characters; returns
+    them by 1-based column.
+
+    The top-left cell of a merged range (a title) does not widen its column; a long header
+    (``header_row``, 1-based) takes two lines."""
     merged_tops = {(r1 - sheet.row0, c1 - sheet.col0) for (r1, c1), (_, c2) in sheet.merged if c2 > c1}
     widths: dict[int, int] = {}
     for i, row in enumerate(sheet.rows[:300]):
@@ -512,11 +678,16 @@ def _set_widths(ws, sheet: _SourceSheet) -> None:
             if v == "" or v is None or (i, j) in merged_tops:
                 continue
             s = v if isinstance(v, str) else ("2025-03" if isinstance(v, dt.date) else str(v))
-            w = len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
+            w = _width(s)
+            if sheet.row0 + i + 1 == header_row and w > _HEADER_WRAP:
+                w = -(-w // 2) + 2
             if w > widths.get(j, 0):
                 widths[j] = w
+    out: dict[int, float] = {}
     for j, w in widths.items():
-        ws.column_dimensions[get_column_letter(sheet.col0 + j + 1)].width = max(6, min(40, w + 2))
+        out[sheet.col0 + j + 1] = max(6, min(40, w + 2))
+        ws.column_dimensions[get_column_letter(sheet.col0 + j + 1)].width = out[sheet.col0 + j + 1]
+    return out
 
 
 # --------------------------------------------------------------------------- cells
