@@ -107,12 +107,19 @@ class RuleBook:
 
     def field_values(self, sheet: str, name: str, profile: Profile | None = None) -> tuple[str, ...]:
         """The values a field takes (the profile's reform types for ``{reform_types}``); () if free."""
-        ref = self.field_spec(sheet, name).values
-        if ref is None:
-            return ()
-        if ref == PROFILE_VALUES:
+        if self.field_spec(sheet, name).values == PROFILE_VALUES:
             return tuple(profile.reform_types) if profile else ()
-        return tuple(self.model.value_lists[ref])
+        return self._fixed_values.get((sheet, name), ())
+
+    @cached_property
+    def _fixed_values(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(sheet, field) -> its value list, for the fields with a list of their own (read per cell)."""
+        out = {}
+        for sheet, section in SECTION_OF_SHEET.items():
+            for name, spec in getattr(self.model.fields, section).items():
+                if spec.values and spec.values != PROFILE_VALUES:
+                    out[(sheet, name)] = tuple(self.model.value_lists[spec.values])
+        return out
 
     def params(self, sheet: str, name: str, profile: Profile | None = None, **extra: Any) -> dict[str, Any]:
         """Every placeholder a text about one field may use: its values and limits, the profile's
