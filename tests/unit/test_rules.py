@@ -641,6 +641,12 @@ def test_every_value_list_and_limit_is_written_once():
             "应写 message 或 messages",
         ),
         ((("value_lists:", "value_list:"),), "value_list", "未知的配置项"),
+        ((("应填{choices}", "应填{choises}"),), "].message", "未知的占位符 {choises}"),
+        (
+            (("guide: 必填，大于{min}，单位万元。", "guide: 必填，大于{minimum}，单位万元。"),),
+            "fields.project.total_investment.guide",
+            "未知的占位符 {minimum}",
+        ),
     ],
 )
 def test_a_broken_rules_file_is_reported_with_its_place(replacements, where, what):

@@ -19,11 +19,9 @@ from typing import Any
 from techreform.reference.configfile import ConfigError, load_yaml, validate
 from techreform.reference.profiles import Profile
 from techreform.rules.findings import Finding
-from techreform.rules.model import PROFILE_VALUES, SECTION_OF_SHEET, FieldSpec, RulesModel
+from techreform.rules.model import CELL_PLACEHOLDERS, PROFILE_VALUES, SECTION_OF_SHEET, FieldSpec, RulesModel
 
 RULES_FILE = "return_rules.yaml"
-# placeholders filled per finding, from the row (see techreform.rules.messages)
-CELL_PLACEHOLDERS = frozenset({"header", "value", "problem", "other_header", "other"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -65,6 +63,8 @@ def fill(value: Any, params: dict[str, Any]) -> Any:
 def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, list):
+        return "、".join(map(str, value))
     return str(value)
 
 
@@ -80,8 +80,7 @@ def _fill_message(text: str, params: dict[str, Any]) -> str:
         name = m.group(1)
         if name in CELL_PLACEHOLDERS or name not in params:
             return m.group(0)
-        value = params[name]
-        return "、".join(map(str, value)) if isinstance(value, list) else _text(value)
+        return _text(params[name])
 
     return _PLACEHOLDER.sub(one, text)
 

@@ -105,15 +105,36 @@ class RulesModel(_Strict):
                     problems.append(f"fields.{section}.{name}：表中没有这一栏目")
                 if spec.values and spec.values != PROFILE_VALUES and spec.values not in self.value_lists:
                     problems.append(f"fields.{section}.{name}.values：未定义的取值列表“{spec.values}”")
+                for key in ("guide", "prompt", "error", "hint"):
+                    problems += _unknown(f"fields.{section}.{name}.{key}", getattr(spec, key), self.texts)
             for i, rule in enumerate(getattr(self, section)):
                 for name in rule.fields:
                     if name not in known:
                         problems.append(f"{section}[{i}]（{rule.id}）：表中没有栏目“{name}”")
                 if re.search(r"\{(?!field\})\w+\}", rule.id):
                     problems.append(f"{section}[{i}].id：规则编号中只能用 {{field}}")
+                problems += _unknown(f"{section}[{i}].message", rule.message, self.texts, CELL_PLACEHOLDERS)
+                problems += _unknown(f"{section}[{i}].kwargs", str(rule.kwargs), self.texts)
+        for kind, m in self.input_messages.items():
+            problems += _unknown(f"input_messages.{kind}", m.prompt + m.error, self.texts)
         if problems:
             raise ValueError("；".join(problems))
         return self
+
+
+# placeholders a text may use (besides the shared texts): see the head of return_rules.yaml
+FIELD_PLACEHOLDERS = frozenset(
+    {"field", "values", "values_text", "values_slash", "choices", "min", "max", "strict_min"}
+    | {"reform_types", "reform_types_text", "project_code_required_from", "period_end", "period_year"}
+)
+CELL_PLACEHOLDERS = frozenset({"header", "value", "problem", "other_header", "other"})
+
+
+def _unknown(
+    where: str, text: str | None, texts: dict[str, str], more: frozenset[str] = frozenset()
+) -> list[str]:
+    names = set(re.findall(r"\{(\w+)\}", text or "")) - FIELD_PLACEHOLDERS - more - set(texts)
+    return [f"{where}：未知的占位符 {{{name}}}" for name in sorted(names)]
 
 
 _SHEETS = {"project": schema.PROJECT_SHEET, "recognition": schema.RECOGNITION_SHEET}
