@@ -10,6 +10,7 @@ from pathlib import Path
 
 from techreform.pipeline import NOT_BUILT, STEPS
 from techreform.reference import profiles
+from techreform.reference.configfile import ConfigError
 from techreform.reference.periods import Period
 from techreform.workspace import Workspace
 
@@ -53,8 +54,8 @@ def _profile(text: str) -> str:
     path = Path(text)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         try:
-            profiles.load(str(path.resolve()))
-        except Exception as e:
+            profiles.parse(path.read_text(encoding="utf-8"), text)  # a mistake: ProfileError, told by main
+        except (OSError, UnicodeDecodeError) as e:
             raise argparse.ArgumentTypeError(f"政策配置文件 {text} 无法读取：{e}") from e
         return str(path.resolve())
     raise argparse.ArgumentTypeError(
@@ -231,9 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    a = build_parser().parse_args(argv)
     try:
+        a = build_parser().parse_args(argv)
         return a.func(a)
+    except ConfigError as e:  # a profile or rules file with a mistake: one message, no traceback
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, KeyError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2

@@ -7,14 +7,22 @@ the county sees (title rows counted) and the field, and that no other row is fla
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
+import yaml
+from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+import techreform
+import techreform.rules
 from techreform import warehouse as wh
+from techreform.reference import schema
 from techreform.reference.periods import Period
-from techreform.rules import load_rules
+from techreform.rules import RULES_FILE, load_rules
 from techreform.rules.findings import ERROR, WARNING
 from tests.conftest import (
     OTHER_UNIT,
@@ -22,6 +30,7 @@ from tests.conftest import (
     PROJECT_HEADERS,
     UNIT,
     base_recognition,
+    base_row,
     project_code,
     rows,
     validate,
@@ -484,3 +493,225 @@ def test_recognition_required_cells(results, field):
     assert [(f.rule_id, f.severity, f.sheet, f.row, f.field) for f in findings] == [
         (f"missing_{field}", ERROR, RECOGNITION, 3, field)
     ]
+
+
+# ------------------------------------------------------------------------------ one source for every rule
+
+RULES_TEXT = (Path(techreform.rules.__file__).parent / RULES_FILE).read_text(encoding="utf-8")
+
+
+def _edited(*replacements: tuple[str, str]) -> str:
+    text = RULES_TEXT
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_value_list_and_a_limit_changed_in_a_copied_rules_file_change_template_checks_and_receipt(
+    tmp_path, profile, empty_warehouse
+):
+    """One edit of the rules file reaches the template's dropdown and 填报说明, the GX result and
+    the receipt together: 停建 becomes a valid 项目状态, 减少产线员工 may be at most 80%."""
+    from openpyxl import load_workbook
+
+    from techreform.rules import Validator, book
+    from techreform.workbooks.receipt import RECEIPT_SHEET, write_receipt
+    from techreform.workbooks.template import write_template
+
+    copied = tmp_path / "my_rules.yaml"
+    copied.write_text(
+        _edited(
+            (
+                "project_status: [计划, 新开工, 续建, 竣工, 投产]",
+                "project_status: [计划, 新开工, 续建, 停建, 竣工, 投产]",
+            ),
+            ("staff_reduction_pct: {min: 0, max: 100,", "staff_reduction_pct: {min: 0, max: 80,"),
+        ),
+        encoding="utf-8",
+    )
+    rules = book.read(copied)
+
+    # the template: dropdown, range check, input message and 填报说明 follow the copied file
+    wb = load_workbook(write_template(tmp_path / "t.xlsx", profile, UNIT, PERIOD, rules=rules))
+    dvs = {str(dv.sqref).split(":")[0][:-1]: dv for dv in wb[PROJECT].data_validations.dataValidation}
+    letters = {f.name: get_column_letter(i) for i, f in enumerate(schema.PROJECT_FIELDS, start=1)}
+    assert dvs[letters["status"]].formula1 == '"计划,新开工,续建,停建,竣工,投产"'
+    assert "停建" in dvs[letters["status"]].prompt
+    assert (dvs[letters["staff_reduction_pct"]].formula2, dvs[letters["efficiency_gain_pct"]].formula2) == (
+        "80",
+        "500",
+    )
+    assert "0–80" in dvs[letters["staff_reduction_pct"]].prompt
+    guide = {r[1]: r[2] for r in wb[schema.INSTRUCTIONS_SHEET].iter_rows(values_only=True) if r[0] == PROJECT}
+    assert "计划/新开工/续建/停建/竣工/投产" in guide["项目状态"]
+    assert guide["减少产线员工（%）"].endswith("0–80。")
+
+    # the checks: the same return, by the shipped rules and by the copied ones
+    cells = {"status": "停建", "staff_reduction_pct": 90}
+    rf = write_return(tmp_path / f"{UNIT}_{PERIOD}_技改项目季报.xlsx", [base_row(0, **cells), base_row(1)])
+    shipped = validate(empty_warehouse, Validator(profile), [(rf.path, UNIT, PERIOD)])[0].findings
+    assert sorted(f.rule_id for f in shipped) == ["bad_status"]
+    [finding] = validate(
+        empty_warehouse, Validator(profile, rules.rules(profile)), [(rf.path, UNIT, PERIOD)]
+    )[0].findings
+    assert (finding.rule_id, finding.field) == ("pct_out_of_range", "staff_reduction_pct")
+    assert finding.message == "“减少产线员工（%）”应在0到80之间（单位%），现为90"
+    # load_rules reads a rules file's text the same way
+    limits = {(r.id, r.field): r.kwargs for r in load_rules(profile, copied.read_text(encoding="utf-8"))}
+    assert limits[("pct_out_of_range", "staff_reduction_pct")]["max_value"] == 80
+
+    # the receipt tells the county the copied file's limit
+    receipt = write_receipt(
+        tmp_path / "receipt.xlsx",
+        unit_code=UNIT,
+        unit_name="瀍河回族区",
+        file_name=rf.path.name,
+        period=str(PERIOD),
+        status="rejected",
+        received_at=dt.datetime(2026, 4, 3, 9, 0),
+        deadline=dt.date(2026, 4, 9),
+        summary="报表被退回",
+        findings=[finding],
+        source=rf.path,
+    )
+    texts = [
+        str(v) for row in load_workbook(receipt)[RECEIPT_SHEET].iter_rows(values_only=True) for v in row if v
+    ]
+    assert "“减少产线员工（%）”应在0到80之间（单位%），现为90" in texts
+    assert "百分比超出范围" in texts
+
+
+def test_every_value_list_and_limit_is_written_once():
+    """No enumeration or range is spelled out in the row rules: they name the field's definition."""
+    data = yaml.safe_load(RULES_TEXT)
+    for section in ("project", "recognition"):
+        for spec in data[section]:
+            kwargs = spec["kwargs"]
+            if "value_set" in kwargs:
+                assert kwargs["value_set"] == "{values}", spec["id"]
+            for key in ("min_value", "max_value"):
+                if key in kwargs and not spec["expectation"].startswith("expect_column_pair"):
+                    assert isinstance(kwargs[key], str) and kwargs[key].startswith("{"), spec["id"]
+    lists = [tuple(v) for v in data["value_lists"].values()]
+    assert len(lists) == len(set(lists))
+
+
+@pytest.mark.parametrize(
+    "replacements, where, what",
+    [
+        (
+            (
+                (
+                    "    field: industry_code\n    severity: error",
+                    "    field: industry_code\n    severity: fatal",
+                ),
+            ),
+            "project[7].severity",
+            "应为以下之一",
+        ),
+        (
+            (
+                (
+                    "    field: enterprise_name\n    severity: error",
+                    "    field: enterprise_name\n    severty: error",
+                ),
+            ),
+            "project[1].severty",
+            "未知的配置项",
+        ),
+        (
+            (("    above_scale: {values: yes_no,", "    above_scale: {values: yes_or_no,"),),
+            "fields.project.above_scale.values",
+            "未定义的取值列表“yes_or_no”",
+        ),
+        (
+            (
+                (
+                    "    efficiency_gain_pct: {min: 0, max: 500,",
+                    "    efficiency_gain_pct: {min: 600, max: 500,",
+                ),
+            ),
+            "fields.project.efficiency_gain_pct",
+            "不能大于",
+        ),
+        (
+            (("    title: 文件类型不对\n", "    title: 文件类型不对\n    messages: {a: b}\n"),),
+            "file_rules.file_type",
+            "应写 message 或 messages",
+        ),
+        ((("value_lists:", "value_list:"),), "value_list", "未知的配置项"),
+        ((("应填{choices}", "应填{choises}"),), "].message", "未知的占位符 {choises}"),
+        (
+            (("guide: 必填，大于{min}，单位万元。", "guide: 必填，大于{minimum}，单位万元。"),),
+            "fields.project.total_investment.guide",
+            "未知的占位符 {minimum}",
+        ),
+    ],
+)
+def test_a_broken_rules_file_is_reported_with_its_place(replacements, where, what):
+    from techreform.rules import RulesError, book
+
+    with pytest.raises(RulesError) as e:
+        book.parse(_edited(*replacements), "my_rules.yaml")
+    text = str(e.value)
+    assert "审核规则文件 my_rules.yaml 有误" in text and where in text and what in text
+
+
+# ------------------------------------------------------------------------------ rules about a whole file
+
+_PACKAGE = Path(techreform.__file__).parent
+
+
+def _file_rule_calls() -> dict[str, set[str | None]]:
+    """rule id -> cases of every file_finding(...) call in the package (read from the source)."""
+    calls: dict[str, set[str | None]] = {}
+    for path in _PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "file_finding":
+                rule_id, *case = node.args
+                assert isinstance(rule_id, ast.Constant), ast.unparse(node)
+                # a case may be chosen by a condition: every literal it can be
+                cases = {c.value for arg in case for c in ast.walk(arg) if isinstance(c, ast.Constant)}
+                calls.setdefault(rule_id.value, set()).update(cases or {None})
+    return calls
+
+
+def test_every_file_rule_the_code_raises_is_defined_with_its_cases():
+    from techreform.rules import default_book
+
+    calls = _file_rule_calls()
+    assert {"unknown_unit", "wrong_unit", "late_submission", "project_vanished", "no_rows"} <= set(calls)
+    defined = default_book().model.file_rules
+    assert set(calls) == set(defined)
+    for rule_id, cases in calls.items():
+        spec = defined[rule_id]
+        assert cases == (set(spec.messages) if spec.messages else {None}), rule_id
+
+
+def test_file_rule_messages_fill_placeholders_and_titles_come_from_the_yaml():
+    from techreform.rules import default_book, file_finding, rule_title
+
+    f = file_finding("period_conflict", name_period="2026年第一季度", meta_period="2026年第二季度")
+    assert (f.rule_id, f.severity, f.row) == ("period_conflict", ERROR, None)
+    assert f.message.startswith("文件名写的是2026年第一季度，模板信息却是2026年第二季度：")
+    late = file_finding(
+        "late_submission", "rejected", received="2026-04-20", deadline="2026-04-09", working_days=5
+    )
+    assert late.severity == WARNING and "按时报送率以首次受理的报表为准" in late.message
+    where = {"sheet": PROJECT, "row": 7}
+    assert file_finding("row_ignored", where=where, row=7).row == 7
+    with pytest.raises(KeyError):
+        file_finding("unknown_unit")  # a placeholder the code forgot to fill
+    for rule_id, spec in default_book().model.file_rules.items():
+        assert rule_title(rule_id) == spec.title
+    assert rule_title("missing_status") == "必填项未填写" and rule_title("no_such_rule") == "no_such_rule"
+
+
+def test_a_copied_rules_file_changes_a_file_rule_message():
+    from techreform.rules import book
+
+    rules = book.parse(_edited(("“{unit_code}”不是本市的填报单位", "“{unit_code}”不在本市名单中")), "x.yaml")
+    assert rules.file_finding("unknown_unit", unit_code="999999").message.startswith(
+        "文件夹“999999”不在本市名单中"
+    )

@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from techreform.reference import profiles, schema
 from techreform.reference.periods import Period, period_from_name
+from techreform.rules import default_book
 from techreform.workbooks.template import DATA_ROWS, LISTS_SHEET, template_file_name, write_template
 from tests.support.libreoffice import to_pdf
 
@@ -168,7 +169,7 @@ def test_numeric_columns_have_range_checks(wb):
         elif f.kind == "pct":
             [(dv, rng)] = dvs[col]
             assert (dv.type, dv.operator, dv.formula1) == ("decimal", "between", "0")
-            assert dv.formula2 == str(f.extra["max"])
+            assert dv.formula2 == f"{default_book().field_spec(f.sheet, f.name).max:g}"
         elif f.kind == "int" and f.name != "seq":
             [(dv, rng)] = dvs[col]
             assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")
@@ -204,10 +205,10 @@ def test_recognition_sheet(wb):
     dvs = _validations(ws)
     fields = schema.RECOGNITION_FIELDS
     [(cat, rng)] = dvs[_column(fields, "category")]
-    assert cat.type == "list" and cat.formula1 == _inline(schema.RECOGNITION_CATEGORIES)
+    assert cat.type == "list" and cat.formula1 == _inline(schema.RECOGNITION_FIELD["category"].enum)
     assert (rng.min_row, rng.max_row) == (2, 1 + DATA_ROWS)
     [(level, _)] = dvs[_column(fields, "level")]
-    assert level.formula1 == _inline(schema.RECOGNITION_LEVELS)
+    assert level.formula1 == _inline(schema.RECOGNITION_FIELD["level"].enum)
     [(year, _)] = dvs[_column(fields, "year")]
     assert year.type == "whole" and year.operator == "between"
     assert ws[f"{_column(fields, 'uscc')}2"].number_format == "@"

@@ -45,7 +45,7 @@ def catalogue(profile: Profile) -> list[Indicator]:
     """Every catalogue indicator for this profile, in catalogue order."""
     values = {
         "reform_type": list(profile.reform_types),
-        "recognition_category": list(schema.RECOGNITION_CATEGORIES),
+        "recognition_category": list(schema.RECOGNITION_FIELD["category"].enum),
     }
     out = []
     for d in _spec():

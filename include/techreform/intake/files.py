@@ -12,6 +12,7 @@ from techreform import warehouse as wh
 from techreform.reference.periods import Period, last_ended
 from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
+from techreform.rules.book import file_finding
 from techreform.rules.findings import ERROR, Finding
 from techreform.workbooks.template import template_file_name
 from techreform.workspace import Workspace
@@ -52,14 +53,7 @@ class Pending:
 def unprocessable(p: Pending) -> None:
     """A file the product itself failed on (the caller logs why) is rejected with an answer, so
     that one odd file cannot hold up every county's returns run after run."""
-    p.findings.append(
-        Finding(
-            "file_unprocessable",
-            ERROR,
-            "系统未能处理此文件（错误已记录，市工信局将核查）：请确认按模板填写后另存为 .xlsx 重新报送；"
-            "如仍出现此提示，请联系市工信局",
-        )
-    )
+    p.findings.append(file_finding("file_unprocessable"))
 
 
 def check_file(p: Pending, profile: Profile, ws: Workspace) -> None:
@@ -74,80 +68,52 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
     """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
     sub = p.sub
     if profile.unit(sub.unit_code) is None:
-        p.findings.append(
-            Finding(
-                "unknown_unit",
-                ERROR,
-                f"文件夹“{sub.unit_code}”不是本市的填报单位，请放入本单位代码对应的文件夹",
-            )
-        )
+        p.findings.append(file_finding("unknown_unit", unit_code=sub.unit_code))
     # the period its name gives, for the receipt of a file that cannot be read
     p.period = period_of(sub.file_name, {})[0]
     if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
-        p.findings.append(
-            Finding(
-                "file_type",
-                ERROR,
-                "只接受 Excel 文件（.xlsx 或 .xls）：请用 Excel 或 WPS 另存为 .xlsx 后重新报送",
-            )
-        )
+        p.findings.append(file_finding("file_type"))
         return
     try:
         p.parsed = read_return(ws.root / sub.archive_path)
     except UnreadableWorkbook:
-        p.findings.append(
-            Finding(
-                "file_unreadable",
-                ERROR,
-                "文件无法打开（可能已损坏或未保存完整）：请用 Excel 或 WPS 打开确认后另存为 .xlsx 重新报送",
-            )
-        )
+        p.findings.append(file_finding("file_unreadable"))
         return
     meta = p.parsed.metadata
     meta_unit = meta.get("unit_code")
     if meta_unit and meta_unit != sub.unit_code:
         other = profile.unit(meta_unit)
         p.findings.append(
-            Finding(
+            file_finding(
                 "wrong_unit",
-                ERROR,
-                f"文件的模板信息属于“{other.name if other else meta_unit}”（{meta_unit}），"
-                f"却放在了{sub.unit_code}的文件夹：请使用本单位的模板，或放入正确的文件夹",
+                "template",
+                other_name=other.name if other else meta_unit,
+                other_code=meta_unit,
+                unit_code=sub.unit_code,
             )
         )
     else:
         named_other = _other_unit_named(sub.file_name, sub.unit_code, profile)
         if named_other:
             p.findings.append(
-                Finding(
+                file_finding(
                     "wrong_unit",
-                    ERROR,
-                    f"文件名表明这是“{named_other.name}”（{named_other.code}）的报表，"
-                    f"却放在了{sub.unit_code}的文件夹：请确认后放入正确的文件夹",
+                    "file_name",
+                    other_name=named_other.name,
+                    other_code=named_other.code,
+                    unit_code=sub.unit_code,
                 )
             )
     in_name, in_meta = period_of(sub.file_name, meta)
     p.period = None
     if in_name and in_meta and in_name != in_meta:
-        p.findings.append(
-            Finding(
-                "period_conflict",
-                ERROR,
-                f"文件名写的是{in_name.label}，模板信息却是{in_meta.label}：请确认报告期，"
-                "使用该季度的模板并在文件名中写明报告期",
-            )
-        )
+        conflict = file_finding("period_conflict", name_period=in_name.label, meta_period=in_meta.label)
+        p.findings.append(conflict)
     elif not (in_name or in_meta):
         # the example is the unit's own file name for the quarter it most likely reports
         due = last_ended(sub.received_at)
-        p.findings.append(
-            Finding(
-                "no_period",
-                ERROR,
-                f"无法确定报告期：请在文件名中写明报告期（如 {template_file_name(sub.unit_code, due)} 或"
-                f"“{due.label}”），或使用市里下发的模板",
-            )
-        )
+        example = template_file_name(sub.unit_code, due)
+        p.findings.append(file_finding("no_period", example_name=example, example_period=due.label))
     else:
         p.period = in_meta or in_name
     p.findings.extend(p.parsed.findings)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, load_only
 
 from techreform import warehouse as wh
 from techreform.intake.files import Pending
-from techreform.rules.findings import WARNING, Finding
+from techreform.rules.book import file_finding
+from techreform.rules.findings import Finding
 
 log = logging.getLogger(__name__)
 
@@ -129,16 +130,15 @@ def vanished(p: Pending, e: Earlier | None) -> list[Finding]:
     out = []
     for proj in {id(x): x for x in prev.values()}.values():
         if not (set(project_keys(as_row(proj))) & now) and proj.status not in ("竣工", "投产"):
+            where = {"sheet": p.parsed.projects.name, "field": "project_code", "value": proj.project_code}
             out.append(
-                Finding(
+                file_finding(
                     "project_vanished",
-                    WARNING,
-                    f"上期（{earlier.period}）报送的项目“{proj.project_name}”"
-                    f"（{proj.project_code or proj.uscc}，状态“{proj.status}”）本期未报送且未竣工或投产："
-                    "请核实，如项目终止或调出请在备注中说明",
-                    sheet=p.parsed.projects.name,
-                    field="project_code",
-                    value=proj.project_code,
+                    where=where,
+                    earlier_period=earlier.period,
+                    project_name=proj.project_name,
+                    project_key=proj.project_code or proj.uscc,
+                    status=proj.status,
                 )
             )
     return out

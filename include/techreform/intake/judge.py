@@ -19,7 +19,8 @@ from techreform.intake.lock import workspace_lock
 from techreform.intake.validate import LazyValidator, run_rules
 from techreform.reference.periods import month_text
 from techreform.reference.profiles import Profile
-from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
+from techreform.rules.book import file_finding
+from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findings
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -87,17 +88,13 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
         # Timeliness is the unit's earliest accepted return's: a later correction does not count.
         if not sub.on_time and not accepted_before(session, sub):
             # only an accepted return counts for timeliness; a rejected one is told to hurry
-            consequence = (
-                "计入按时报送率考核，请今后按时报送"
-                if status == wh.ACCEPTED
-                else "按时报送率以首次受理的报表为准，请尽快修改后重新报送"
-            )
             p.findings.append(
-                Finding(
+                file_finding(
                     "late_submission",
-                    WARNING,
-                    f"本报表{sub.received_at:%Y-%m-%d}收到，晚于报送截止日{sub.deadline:%Y-%m-%d}"
-                    f"（季度结束后第{profile.deadline_working_days}个工作日）：{consequence}",
+                    "accepted" if status == wh.ACCEPTED else "rejected",
+                    received=f"{sub.received_at:%Y-%m-%d}",
+                    deadline=f"{sub.deadline:%Y-%m-%d}",
+                    working_days=profile.deadline_working_days,
                 )
             )
     sub.errors = errors

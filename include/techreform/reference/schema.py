@@ -6,7 +6,7 @@ field list from here, so a header is spelled in one place only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 PROJECT_SHEET = "项目表"
 RECOGNITION_SHEET = "认定表"
@@ -20,15 +20,23 @@ AMOUNT_UNITS = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "亿元": 1e4}
 
 @dataclass(frozen=True)
 class Field:
+    """A column of a return. Its value list and limits are rules, kept in rules/return_rules.yaml."""
+
     name: str  # identifier used in code, the warehouse and findings.csv
     header: str  # the template's header text
     kind: str  # text | code | enum | month | amount | int | pct | phone
     aliases: tuple[str, ...] = ()
-    enum: tuple[str, ...] = ()  # fixed value list; "reform_type" comes from the profile
     width: int = 14
     required: bool = False
     personal: bool = False  # never shown in leadership outputs
-    extra: dict = field(default_factory=dict)
+    sheet: str = PROJECT_SHEET
+
+    @property
+    def enum(self) -> tuple[str, ...]:
+        """The fixed value list of the rules file (reform types come from the profile: ())."""
+        from techreform.rules.book import default_book  # the rules read the schema: import late
+
+        return default_book().field_values(self.sheet, self.name)
 
 
 PROJECT_FIELDS: tuple[Field, ...] = (
@@ -63,7 +71,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "是否规上企业",
         "enum",
         ("是否规上", "规上企业", "是否规模以上企业", "规模以上"),
-        enum=("是", "否"),
         width=10,
     ),
     Field(
@@ -109,7 +116,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "建设性质",
         "enum",
         ("建设类型",),
-        enum=("新建", "扩建", "改建和技术改造"),
         width=16,
         required=True,
     ),
@@ -118,7 +124,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "项目状态",
         "enum",
         ("项目阶段", "项目所处阶段", "建设进度", "建设状态", "项目进度", "状态"),
-        enum=("计划", "新开工", "续建", "竣工", "投产"),
         width=10,
         required=True,
     ),
@@ -244,7 +249,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
             "是否已入统",
             "是否已纳统",
         ),
-        enum=("是", "否"),
         width=10,
     ),
     Field(
@@ -267,7 +271,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "pct",
         ("减少产线员工", "减员比例", "减少用工（%）", "产线减员（%）"),
         width=12,
-        extra={"max": 100},
     ),
     Field(
         "energy_reduction_pct",
@@ -275,7 +278,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "pct",
         ("降低综合能耗", "降耗比例", "能耗降低（%）", "综合能耗降低（%）"),
         width=12,
-        extra={"max": 100},
     ),
     Field(
         "efficiency_gain_pct",
@@ -283,7 +285,6 @@ PROJECT_FIELDS: tuple[Field, ...] = (
         "pct",
         ("提升生产效率", "效率提升（%）", "生产效率提升（%）", "增效比例"),
         width=12,
-        extra={"max": 500},
     ),
     Field("contact", "联系人", "text", ("填报人", "项目联系人"), width=10),
     Field(
@@ -297,45 +298,30 @@ PROJECT_FIELDS: tuple[Field, ...] = (
     Field("note", "备注", "text", ("说明", "核实说明", "备注说明"), width=30),
 )
 
-RECOGNITION_CATEGORIES = (
-    "智能工厂",
-    "智能车间",
-    "绿色工厂",
-    "绿色供应链",
-    "服务型制造示范",
-    "两化融合贯标",
-    "专精特新小巨人",
-    "省级专精特新",
-    "首台套",
-    "上云企业",
-    "制造业创新中心",
-    "技术创新示范企业",
-    "工业设计中心",
-)
-RECOGNITION_LEVELS = ("国家级", "省级", "市级")
-
-RECOGNITION_FIELDS: tuple[Field, ...] = (
-    Field(
-        "uscc",
-        "统一社会信用代码",
-        "code",
-        ("信用代码", "社会信用代码", "统一信用代码"),
-        width=22,
-        required=True,
-    ),
-    Field("enterprise_name", "企业名称", "text", ("单位名称",), width=28, required=True),
-    Field(
-        "category",
-        "认定类别",
-        "enum",
-        ("类别", "认定类型", "认定名称"),
-        enum=RECOGNITION_CATEGORIES,
-        width=18,
-        required=True,
-    ),
-    Field("level", "级别", "enum", ("认定级别", "等级"), enum=RECOGNITION_LEVELS, width=10, required=True),
-    Field("year", "认定年份", "int", ("年份", "认定年度", "获评年份"), width=10, required=True),
-    Field("document_no", "文号", "text", ("认定文号", "发文文号"), width=24),
+RECOGNITION_FIELDS: tuple[Field, ...] = tuple(
+    replace(f, sheet=RECOGNITION_SHEET)
+    for f in (
+        Field(
+            "uscc",
+            "统一社会信用代码",
+            "code",
+            ("信用代码", "社会信用代码", "统一信用代码"),
+            width=22,
+            required=True,
+        ),
+        Field("enterprise_name", "企业名称", "text", ("单位名称",), width=28, required=True),
+        Field(
+            "category",
+            "认定类别",
+            "enum",
+            ("类别", "认定类型", "认定名称"),
+            width=18,
+            required=True,
+        ),
+        Field("level", "级别", "enum", ("认定级别", "等级"), width=10, required=True),
+        Field("year", "认定年份", "int", ("年份", "认定年度", "获评年份"), width=10, required=True),
+        Field("document_no", "文号", "text", ("认定文号", "发文文号"), width=24),
+    )
 )
 
 FIELDS_BY_SHEET = {PROJECT_SHEET: PROJECT_FIELDS, RECOGNITION_SHEET: RECOGNITION_FIELDS}

@@ -9,7 +9,8 @@ from techreform.reference import schema
 from techreform.reference.periods import Period, period_from_name
 from techreform.returns.headers import conversion_text
 from techreform.returns.model import HEADER_SCAN_ROWS, ParsedReturn
-from techreform.rules.findings import ERROR, WARNING, Finding
+from techreform.rules.book import file_finding
+from techreform.rules.findings import Finding
 
 log = logging.getLogger(__name__)
 
@@ -34,37 +35,15 @@ def sheet_findings(parsed: ParsedReturn) -> list[Finding]:
     out: list[Finding] = []
     sheet = parsed.projects
     if sheet is None:
-        out.append(
-            Finding(
-                "no_project_sheet",
-                ERROR,
-                f"未找到“{schema.PROJECT_SHEET}”或其表头（前{HEADER_SCAN_ROWS}行内应有“统一社会信用代码”“项目名称”等栏目），"
-                "请使用市里下发的填报模板重新填报",
-            )
-        )
+        out.append(file_finding("no_project_sheet", sheet=schema.PROJECT_SHEET, scan_rows=HEADER_SCAN_ROWS))
         return out
     if not sheet.rows:
-        out.append(
-            Finding(
-                "no_rows",
-                ERROR,
-                f"{sheet.name}没有项目数据：请在表头下方逐行填写本单位的技改项目后重新报送",
-                sheet=sheet.name,
-            )
-        )
+        out.append(file_finding("no_rows", where={"sheet": sheet.name}, sheet=sheet.name))
     for fname in ESSENTIAL_PROJECT_COLUMNS:
         if fname not in sheet.columns:
             f = schema.PROJECT_FIELD[fname]
-            out.append(
-                Finding(
-                    "missing_column",
-                    ERROR,
-                    f"{sheet.name}缺少“{f.header}”栏目，请按模板补齐该列后重新报送",
-                    sheet=sheet.name,
-                    field=fname,
-                    column=f.header,
-                )
-            )
+            where = {"sheet": sheet.name, "field": fname, "column": f.header}
+            out.append(file_finding("missing_column", where=where, sheet=sheet.name, header=f.header))
     for fname in (
         "equipment_investment",
         "annual_plan",
@@ -74,49 +53,19 @@ def sheet_findings(parsed: ParsedReturn) -> list[Finding]:
     ):
         if fname not in sheet.columns:
             f = schema.PROJECT_FIELD[fname]
-            out.append(
-                Finding(
-                    "missing_optional_column",
-                    WARNING,
-                    f"{sheet.name}缺少“{f.header}”栏目，请在下次报送时按模板补齐",
-                    sheet=sheet.name,
-                    field=fname,
-                    column=f.header,
-                )
-            )
+            where = {"sheet": sheet.name, "field": fname, "column": f.header}
+            missing = file_finding("missing_optional_column", where=where, sheet=sheet.name, header=f.header)
+            out.append(missing)
     if sheet.other_table_at:
-        out.append(
-            Finding(
-                "other_table",
-                WARNING,
-                f"第{sheet.other_table_at}行起是另一张表，没有作为项目读取：项目请填在同一张表中，"
-                "企业认定情况请填在“认定表”",
-                sheet=sheet.name,
-                row=sheet.other_table_at,
-            )
-        )
+        where = {"sheet": sheet.name, "row": sheet.other_table_at}
+        out.append(file_finding("other_table", where=where, row=sheet.other_table_at))
     for r in sheet.ignored_rows:
-        out.append(
-            Finding(
-                "row_ignored", WARNING,
-                f"第{r}行只有金额，没有企业、项目名称或代码，已按合计行忽略：如是项目请补全后重新报送",
-                sheet=sheet.name, row=r,
-            )
-        )  # fmt: skip
+        out.append(file_finding("row_ignored", where={"sheet": sheet.name, "row": r}, row=r))
     for col in sheet.columns.values():
         if col.factor != 1.0:
-            out.append(
-                Finding(
-                    "unit_converted",
-                    WARNING,
-                    f"“{col.header}”以{col.unit}填报，已按{conversion_text(col.unit)}折算为万元；"
-                    "请核对折算结果，今后请按模板以万元填报",
-                    sheet=sheet.name,
-                    field=col.field,
-                    column=col.header,
-                    col_index=col.index,
-                )
-            )
+            where = {"sheet": sheet.name, "field": col.field, "column": col.header, "col_index": col.index}
+            said = {"header": col.header, "unit": col.unit, "conversion": conversion_text(col.unit)}
+            out.append(file_finding("unit_converted", where=where, **said))
     return out
 
 

@@ -9,7 +9,8 @@ One workbook per unit per quarter, written with openpyxl:
 - ``_meta`` (hidden): ``key``/``value`` rows with template version, profile, unit and period,
   read back at intake to tell which unit and period a file belongs to.
 
-Headers, enumerations and widths come from :mod:`techreform.reference.schema`, reform types from the profile.
+Headers and widths come from :mod:`techreform.reference.schema`; value lists, limits, input messages
+and the 填报说明's rules from the rule book (rules/return_rules.yaml), reform types from the profile.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from techreform.reference import schema
 from techreform.reference.periods import Period, month_text
 from techreform.reference.profiles import Profile, Unit
 from techreform.reference.schema import Field
+from techreform.rules.book import RuleBook, default_book
 
 __all__ = ["DATA_ROWS", "LISTS_SHEET", "template_file_name", "write_template"]
 
@@ -60,21 +62,22 @@ ERROR = "错误（退回）"
 WARNING = "提示（需在备注中说明）"
 NONE = "—"
 
-_MONTH_FORMS = "2025-03、2025.3、2025年3月、202503"
-_OTHER_MONTH_FORMS = "2025.3、2025年3月、202503 或日期"
-
 
 def template_file_name(unit_code: str, period: Period) -> str:
     """The file name a unit should submit under, e.g. ``410302_2026Q3_技改项目季报.xlsx``."""
     return f"{unit_code}_{period}_{FILE_SUFFIX}.xlsx"
 
 
-def write_template(path: Path, profile: Profile, unit_code: str, period: Period) -> Path:
+def write_template(
+    path: Path, profile: Profile, unit_code: str, period: Period, rules: RuleBook | None = None
+) -> Path:
     """Write the unit's blank return for ``period`` and return the file written.
 
     ``path`` is the file to write, or an existing directory, in which case the file is named
-    :func:`template_file_name`. Parent directories are created.
+    :func:`template_file_name`. Parent directories are created. The dropdowns, input messages and
+    填报说明 follow ``rules`` (default: the shipped return_rules.yaml), as the checks of a return do.
     """
+    book = rules or default_book()
     unit = profile.unit(unit_code)
     if unit is None:
         raise ValueError(
@@ -94,9 +97,9 @@ def write_template(path: Path, profile: Profile, unit_code: str, period: Period)
     meta = wb.create_sheet(schema.METADATA_SHEET)
     lists = _ListStore(wb)
 
-    _write_projects(projects, profile, unit, period, lists)
-    _write_recognitions(recognitions, period, lists)
-    _write_instructions(instructions, profile, unit, period)
+    _write_projects(projects, book, profile, unit, period, lists)
+    _write_recognitions(recognitions, book, period, lists)
+    _write_instructions(instructions, book, profile, unit, period)
     _write_meta(meta, profile, unit, period)
     meta.sheet_state = "hidden"
 
@@ -111,7 +114,9 @@ def write_template(path: Path, profile: Profile, unit_code: str, period: Period)
 # 项目表
 
 
-def _write_projects(ws: Worksheet, profile: Profile, unit: Unit, period: Period, lists: _ListStore) -> None:
+def _write_projects(
+    ws: Worksheet, book: RuleBook, profile: Profile, unit: Unit, period: Period, lists: _ListStore
+) -> None:
     fields = schema.PROJECT_FIELDS
     last_col = get_column_letter(len(fields))
     first, last = PROJECT_HEADER_ROW + 1, PROJECT_HEADER_ROW + DATA_ROWS
@@ -132,7 +137,7 @@ def _write_projects(ws: Worksheet, profile: Profile, unit: Unit, period: Period,
     ws.row_dimensions[PROJECT_HEADER_ROW].height = 48
     _format_body(ws, fields, first, last)
     for col, f in enumerate(fields, start=1):
-        dv = _validation(f, profile, period, lists)
+        dv = _validation(f, book, profile, period, lists)
         if dv is not None:
             letter = get_column_letter(col)
             dv.add(f"{letter}{first}:{letter}{last}")
@@ -147,24 +152,14 @@ def _write_projects(ws: Worksheet, profile: Profile, unit: Unit, period: Period,
 # 认定表
 
 
-def _write_recognitions(ws: Worksheet, period: Period, lists: _ListStore) -> None:
+def _write_recognitions(ws: Worksheet, book: RuleBook, period: Period, lists: _ListStore) -> None:
     fields = schema.RECOGNITION_FIELDS
     first, last = RECOGNITION_HEADER_ROW + 1, RECOGNITION_HEADER_ROW + DATA_ROWS
     _write_header(ws, fields, RECOGNITION_HEADER_ROW)
     ws.row_dimensions[RECOGNITION_HEADER_ROW].height = 30
     _format_body(ws, fields, first, last)
     for col, f in enumerate(fields, start=1):
-        if f.name == "year":
-            dv = DataValidation(
-                type="whole",
-                operator="between",
-                formula1="1990",
-                formula2=str(period.year + 1),
-                allow_blank=True,
-            )
-            _messages(dv, f.header, f"填写四位年份，如 {period.year}。", "认定年份应为四位整数年份。")
-        else:
-            dv = _validation(f, None, period, lists)
+        dv = _validation(f, book, None, period, lists)
         if dv is not None:
             letter = get_column_letter(col)
             dv.add(f"{letter}{first}:{letter}{last}")
@@ -256,89 +251,55 @@ def _messages(dv: DataValidation, header: str, prompt: str, error: str) -> None:
 
 
 def _validation(
-    f: Field, profile: Profile | None, period: Period, lists: _ListStore
+    f: Field, book: RuleBook, profile: Profile | None, period: Period, lists: _ListStore
 ) -> DataValidation | None:
-    """The Excel data validation (with Chinese prompt and error) for a column, or None."""
-    if f.kind == "enum":
-        values = profile.reform_types if f.name == "reform_type" and profile else f.enum
-        dv = DataValidation(type="list", formula1=lists.formula(values), allow_blank=True)
-        shown = "、".join(values)
-        _messages(dv, f.header, f"请从下拉列表中选择：{shown}。", f"只能填写：{shown}。请从下拉列表中选择。")
-        return dv
-    if f.kind == "amount":
-        if f.name == "total_investment":
-            dv = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True)
-            _messages(dv, f.header, "单位：万元，须大于0。", "总投资须为大于0的数字，单位万元。")
-        else:
-            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-            _messages(
-                dv,
-                f.header,
-                f"单位：万元，不得为负数。{_AMOUNT_HINTS.get(f.name, '')}",
-                "金额须为不小于0的数字，单位万元。",
-            )
-        return dv
-    if f.kind == "int" and f.name != "seq":  # 序号 is free: a 合计 row may write text there
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        _messages(dv, f.header, "填写不小于0的整数。", "须为不小于0的整数。")
-        return dv
-    if f.kind == "pct":
-        top = f.extra.get("max", 100)
-        dv = DataValidation(
-            type="decimal", operator="between", formula1="0", formula2=str(top), allow_blank=True
-        )
+    """The Excel data validation (with Chinese prompt and error) for a column, or None.
+
+    Value lists, limits and texts come from the rule book, so the template checks what the rules check.
+    """
+    spec = book.field_spec(f.sheet, f.name)
+    default_prompt, default_error = book.input_message(f.kind)
+    extra = {"period_end": month_text(period.end_month), "period_year": period.year}
+
+    def messages(dv: DataValidation) -> DataValidation:
+        prompt = spec.prompt if spec.prompt is not None else default_prompt + spec.hint
+        error = spec.error if spec.error is not None else default_error
+        text = book.field_text
         _messages(
             dv,
             f.header,
-            f"填写百分数的数值（如 12.5 表示12.5%），0–{top}。",
-            f"须为0到{top}之间的数字（不带%号）。",
+            text(f.sheet, f.name, prompt, profile, **extra),
+            text(f.sheet, f.name, error, profile),
         )
         return dv
+
+    if f.kind == "enum":
+        values = book.field_values(f.sheet, f.name, profile)
+        if not values:
+            return None
+        return messages(DataValidation(type="list", formula1=lists.formula(values), allow_blank=True))
+    if f.kind in ("amount", "pct", "int") and spec.min is not None:
+        top = spec.max
+        if f.name == "year" and top is not None:  # not later than next year, whatever the rule allows
+            top = min(top, period.year + 1)
+        low, high = _num(spec.min), None if top is None else _num(top)
+        kind = "decimal" if f.kind != "int" else "whole"
+        if high is not None:
+            dv = DataValidation(type=kind, operator="between", formula1=low, formula2=high, allow_blank=True)
+        else:
+            op = "greaterThan" if spec.strict_min else "greaterThanOrEqual"
+            dv = DataValidation(type=kind, operator=op, formula1=low, allow_blank=True)
+        return messages(dv)
     if f.kind == "month":
         # Any text is allowed (the parser reads many forms); the prompt says which.
-        dv = DataValidation(allow_blank=True)
-        extra = (
-            ""
-            if f.name != "start_month"
-            else f"不得晚于报告期末（{month_text(period.end_month)}），计划项目除外。"
-        )
-        if f.name == "planned_completion":
-            extra = "不得早于开工年月。"
-        _messages(dv, f.header, f"填写年月，如 2025-03；也可写 {_OTHER_MONTH_FORMS}。{extra}", "")
-        return dv
+        return messages(DataValidation(allow_blank=True))
     if f.name == "uscc":
         dv = DataValidation(type="textLength", operator="equal", formula1="18", allow_blank=True)
         dv.errorStyle = "warning"
-        _messages(
-            dv,
-            f.header,
-            "18位统一社会信用代码，按营业执照填写。",
-            "统一社会信用代码应为18位，请核对营业执照。",
-        )
-        return dv
-    if f.name == "project_code":
-        dv = DataValidation(allow_blank=True)
-        _messages(
-            dv,
-            f.header,
-            f"总投资≥{_num(profile.project_code_required_from) if profile else 500}万元时必填，"
-            "格式如 2025-410304-34-03-107856。",
-            "",
-        )
-        return dv
-    if f.name == "industry_code":
-        dv = DataValidation(allow_blank=True)
-        _messages(dv, f.header, "国民经济行业分类（GB/T 4754-2017）大类两位代码，工业为06–46，如 34。", "")
-        return dv
+        return messages(dv)
+    if spec.prompt is not None:
+        return messages(DataValidation(allow_blank=True))
     return None
-
-
-_AMOUNT_HINTS = {
-    "equipment_investment": "不得超过总投资。",
-    "annual_plan": "不得超过总投资。",
-    "ytd_completed": "1月至报告期末累计数，不得超过自开工累计完成投资。",
-    "cumulative_completed": "超过总投资时请在备注中说明原因。",
-}
 
 
 def _num(x: float) -> str:
@@ -349,96 +310,20 @@ def _num(x: float) -> str:
 # 填报说明
 
 
-def _field_rules(profile: Profile, period: Period) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per sheet, field name → (填写要求, 违反时的处理)."""
-    code_from = _num(profile.project_code_required_from)
-    period_end = month_text(period.end_month)
-    types = "、".join(profile.reform_types)
-    project = {
-        "seq": ("选填，按顺序编号，不参与审核。", NONE),
-        "uscc": (
-            "必填，18位，校验位（第18位）须正确（GB 32100-2015），按营业执照填写；"
-            "小写字母、全角字符和首尾空格会自动纠正。",
-            ERROR,
-        ),
-        "enterprise_name": ("必填，填写营业执照上的企业全称。", ERROR),
-        "above_scale": ("选择“是”或“否”（规模以上工业企业）。", ERROR),
-        "industry_code": (
-            "国民经济行业分类（GB/T 4754-2017）大类两位代码，工业为06–46，如 34（通用设备制造业）。",
-            ERROR,
-        ),
-        "project_name": ("必填，与备案（核准）文件一致。", ERROR),
-        "project_code": (
-            f"总投资≥{code_from}万元时必填；格式 2025-410304-34-03-107856"
-            "（中间6位为行政区划代码）；同一张报表中不得重复。",
-            ERROR,
-        ),
-        "reform_type": (f"必填，从下拉列表选择：{types}。", ERROR),
-        "construction_nature": ("必填，新建/扩建/改建和技术改造；只有“改建和技术改造”计入技改投资。", ERROR),
-        "status": (
-            "必填，计划/新开工/续建/竣工/投产。上季度已报、本季度消失且未竣工/投产的项目为提示。",
-            ERROR,
-        ),
-        "start_month": (
-            f"必填，年月，可写 {_MONTH_FORMS}；不得晚于报告期末（{period_end}）（计划项目除外）。",
-            ERROR,
-        ),
-        "planned_completion": ("年月，写法同开工年月；计划竣工年月不得早于开工年月。", ERROR),
-        "total_investment": ("必填，大于0，单位万元。", ERROR),
-        "equipment_investment": ("0 ≤ 设备投资 ≤ 总投资，单位万元。", ERROR),
-        "annual_plan": ("0 ≤ 本年计划投资 ≤ 总投资，单位万元。", ERROR),
-        "ytd_completed": (
-            "1月至报告期末的累计数，0 ≤ 本年累计 ≤ 自开工累计；同一年内不得低于上一季度"
-            "已通过报表中的本年累计。",
-            ERROR,
-        ),
-        "cumulative_completed": (
-            "不得为负数；自开工累计 > 总投资 为核实性提示，须在备注说明原因。",
-            "负数为错误（退回）；超过总投资为提示（需在备注中说明）",
-        ),
-        "in_statistics": (
-            "选择“是”或“否”：本单位掌握的该项目是否已纳入统计局固定资产投资项目库，将与统计数据逐项核对。",
-            ERROR,
-        ),
-        "smart_equipment_units": ("本项目新增智能装备台（套）数，不小于0的整数。", ERROR),
-        "staff_reduction_pct": ("百分数的数值（12.5 表示12.5%），0–100。", ERROR),
-        "energy_reduction_pct": ("百分数的数值，0–100。", ERROR),
-        "efficiency_gain_pct": ("百分数的数值，0–500。", ERROR),
-        "contact": ("选填，项目联系人。", NONE),
-        "phone": (
-            "选填。联系电话属个人信息，仅用于核实联系，不会出现在任何领导小组通报、检查和考核材料中。",
-            NONE,
-        ),
-        "note": ("对“提示”类问题的核实说明写在这里；已说明的提示不再要求回复。", NONE),
-    }
-    recognition = {
-        "uscc": ("必填，18位，校验位须正确。", ERROR),
-        "enterprise_name": ("必填，企业全称。", ERROR),
-        "category": ("必填，从下拉列表选择：" + "、".join(schema.RECOGNITION_CATEGORIES) + "。", ERROR),
-        "level": ("必填，国家级/省级/市级；只有省级及以上计入考核。", ERROR),
-        "year": (f"必填，四位年份；考核只计入认定年份为{period.year}年的认定。", ERROR),
-        "document_no": ("选填，认定文件的文号。", NONE),
-    }
-    return {schema.PROJECT_SHEET: project, schema.RECOGNITION_SHEET: recognition}
-
-
-def _generic_rule(f: Field) -> tuple[str, str]:
-    """Fallback for a field without a written rule (keeps the sheet complete if the schema grows)."""
-    need = "必填" if f.required else "选填"
-    kind = {
-        "amount": "，单位万元，不得为负数",
-        "int": "，不小于0的整数",
-        "month": f"，年月，可写 {_MONTH_FORMS}",
-        "enum": "，从下拉列表选择",
-    }.get(f.kind, "")
-    return f"{need}{kind}。", ERROR if f.required or f.kind in ("amount", "int", "enum") else NONE
+def _handling(book: RuleBook, f: Field) -> str:
+    """违反时的处理, from the severities of the rules about the field."""
+    by_severity = book.field_severities(f.sheet, f.name)
+    errors, warnings = by_severity.get("error"), by_severity.get("warning")
+    if errors and warnings:
+        return f"{ERROR}；{'、'.join(warnings)}为{WARNING}"
+    return ERROR if errors else WARNING if warnings else NONE
 
 
 def _weekday(d: dt.date) -> str:
     return "星期" + "一二三四五六日"[d.weekday()]
 
 
-def _write_instructions(ws: Worksheet, profile: Profile, unit: Unit, period: Period) -> None:
+def _write_instructions(ws: Worksheet, book: RuleBook, profile: Profile, unit: Unit, period: Period) -> None:
     widths = (10, 26, 72, 30)
     for col, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = w
@@ -524,10 +409,12 @@ def _write_instructions(ws: Worksheet, profile: Profile, unit: Unit, period: Per
         c.alignment = _WRAP_CENTER
         c.border = _BORDER
     row += 1
-    rules = _field_rules(profile, period)
+    extra = {"period_end": month_text(period.end_month), "period_year": period.year}
     for sheet, fields in schema.FIELDS_BY_SHEET.items():
         for f in fields:
-            rule, severity = rules.get(sheet, {}).get(f.name) or _generic_rule(f)
+            guide = book.field_spec(sheet, f.name).guide
+            rule = book.field_text(sheet, f.name, guide, profile, **extra) if guide else "选填。"
+            severity = _handling(book, f)
             values = (sheet, f.header, rule, severity)
             for col, value in enumerate(values, start=1):
                 c = ws.cell(row=row, column=col, value=value)

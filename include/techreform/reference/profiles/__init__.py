@@ -2,16 +2,30 @@
 
 A profile names the jurisdiction, its reporting units, the reform types of its return, its
 deadline rule and thresholds. Code never asks which city it serves; it asks the profile.
+
+A profile file is checked when loaded (:mod:`techreform.reference.profiles.model`): a mistake in a
+user's own file is a :class:`ProfileError` naming the file, the key and what is wrong.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import yaml
+from techreform.reference.configfile import ConfigError, load_yaml, validate
+from techreform.reference.profiles.model import ProfileModel, Target
+
+__all__ = ["Profile", "ProfileError", "Target", "Unit", "available", "load", "parse"]
+
+
+class ProfileError(ConfigError):
+    """A policy profile file with a mistake; the message is for the user, in Chinese."""
+
+    kind = "政策配置文件"
 
 
 @dataclass(frozen=True)
@@ -34,7 +48,9 @@ class Profile:
     issuer: str = ""
     leadership_office: str = ""
     unit_kind: str = "县（市、区）"
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # indicator id -> how a sample city's annual target is set (rate, value, split)
+    targets: Mapping[str, Target] = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
@@ -44,23 +60,29 @@ class Profile:
         return tuple(u.code for u in self.units)
 
 
-def _from_dict(d: dict) -> Profile:
-    th = d.get("thresholds") or {}
+def _from_model(m: ProfileModel, raw: dict[str, Any]) -> Profile:
     return Profile(
-        id=d["id"],
-        name=d.get("name", d["id"]),
-        document=d.get("document", ""),
-        jurisdiction=Unit(str(d["jurisdiction"]["code"]), d["jurisdiction"]["name"]),
-        units=tuple(Unit(str(u["code"]), u["name"]) for u in d["units"]),
-        reform_types=tuple(d["reform_types"]),
-        deadline_working_days=int((d.get("deadline") or {}).get("working_days_after_quarter", 5)),
-        project_code_required_from=float(th.get("project_code_required_from", 500)),
-        key_project_from=float(th.get("key_project_from", 1000)),
-        issuer=d.get("issuer", ""),
-        leadership_office=d.get("leadership_office", ""),
-        unit_kind=d.get("unit_kind", "县（市、区）"),
-        raw=d,
+        id=m.id,
+        name=m.name or m.id,
+        document=m.document,
+        jurisdiction=Unit(m.jurisdiction.code, m.jurisdiction.name),
+        units=tuple(Unit(u.code, u.name) for u in m.units),
+        reform_types=tuple(m.reform_types),
+        deadline_working_days=m.deadline.working_days_after_quarter,
+        project_code_required_from=float(m.thresholds.project_code_required_from),
+        key_project_from=float(m.thresholds.key_project_from),
+        issuer=m.issuer,
+        leadership_office=m.leadership_office,
+        unit_kind=m.unit_kind,
+        targets=dict(m.targets),
+        raw=raw,
     )
+
+
+def parse(text: str, source: str) -> Profile:
+    """A profile from its YAML text; ``source`` (the file) is named in a :class:`ProfileError`."""
+    data = load_yaml(text, source, ProfileError)
+    return _from_model(validate(ProfileModel, data, source, ProfileError), data)
 
 
 def available() -> list[str]:
@@ -72,8 +94,8 @@ def load(profile_id: str) -> Profile:
     """Load a shipped profile by id, or a profile file by path."""
     path = Path(profile_id)
     if path.suffix in (".yaml", ".yml") and path.exists():
-        return _from_dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return parse(path.read_text(encoding="utf-8"), str(path))
     res = resources.files(__package__) / f"{profile_id}.yaml"
     if not res.is_file():
         raise KeyError(f"未知的政策配置 {profile_id!r}；可用：{', '.join(available())}")
-    return _from_dict(yaml.safe_load(res.read_text(encoding="utf-8")))
+    return parse(res.read_text(encoding="utf-8"), f"{profile_id}.yaml")

@@ -1,0 +1,107 @@
+"""The shape of a policy profile file, checked with pydantic when the file is loaded.
+
+Every key a profile may have is declared here (``extra="forbid"``: a misspelt key is a mistake,
+not silently ignored); validators explain a wrong value in plain Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_DIVISION = re.compile(r"\d{6}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _division(value: Any) -> Any:
+    """A 6-digit administrative division code; an unquoted 410302 in YAML is taken as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _DIVISION.fullmatch(value.strip()):
+        raise ValueError(f'应为 6 位数字的行政区划代码（如 "410302"），现为“{value}”')
+    return value.strip()
+
+
+def _text(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("应为不空的文字")
+    return value.strip()
+
+
+class Division(_Strict):
+    code: str
+    name: str
+
+    _code = field_validator("code", mode="before")(_division)
+    _name = field_validator("name", mode="before")(_text)
+
+
+class Deadline(_Strict):
+    working_days_after_quarter: int = Field(5, ge=1, le=60)
+
+
+class Thresholds(_Strict):
+    project_code_required_from: float = Field(500.0, ge=0)  # 万元
+    key_project_from: float = Field(1000.0, ge=0)  # 万元
+
+
+class Target(_Strict):
+    """How a sample city's annual target of one indicator is set."""
+
+    rate: float | None = None  # the same target (a rate, e.g. growth %) for every unit and the total
+    value: float | None = None  # a document's jurisdiction total
+    split: Literal["proportional"] | None = None  # the total split to units by their projects
+
+    @model_validator(mode="after")
+    def _something(self) -> Target:
+        if self.rate is None and self.value is None and self.split is None:
+            raise ValueError("至少应写 rate、value、split 中的一项")
+        return self
+
+
+class ProfileModel(_Strict):
+    id: str
+    name: str = ""
+    document: str = ""
+    jurisdiction: Division
+    issuer: str = ""
+    leadership_office: str = ""
+    unit_kind: str = "县（市、区）"
+    units: list[Division] = Field(min_length=1)
+    reform_types: list[str] = Field(min_length=1)
+    cadence: list[str] = []
+    deadline: Deadline = Deadline()
+    thresholds: Thresholds = Thresholds()
+    targets: dict[str, Target] = {}
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+            raise ValueError(f"应为由字母、数字和连字符组成的标识，如 luoyang-2021，现为“{value}”")
+        return value
+
+    @field_validator("reform_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        for t in value:
+            if not t.strip() or "," in t or "，" in t:
+                raise ValueError(f"改造类型“{t}”不能为空，也不能含逗号")
+        repeated = sorted({t for t in value if value.count(t) > 1})
+        if repeated:
+            raise ValueError(f"改造类型重复：{'、'.join(repeated)}")
+        return value
+
+    @field_validator("units")
+    @classmethod
+    def _unique_units(cls, value: list[Division]) -> list[Division]:
+        codes = [u.code for u in value]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"填报单位代码重复：{'、'.join(repeated)}")
+        return value

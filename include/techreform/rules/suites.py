@@ -1,0 +1,138 @@
+"""Great Expectations suites built from the rule book, run over a whole batch of returns at once.
+
+One run validates many returns: the rows of every return in a batch go into one DataFrame with a
+row id, a file key and the Excel row number, so the fixed cost of GX is paid once per batch
+instead of once per file. Each expectation carries its rule id, severity and field in ``meta``;
+failing row ids are mapped back to the rule.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from techreform.reference import schema
+from techreform.reference.profiles import Profile
+from techreform.rules.book import Rule, default_book
+
+ROW_ID = "_rid"
+
+
+def load_rules(profile: Profile, text: str | None = None) -> list[Rule]:
+    """The row rules of return_rules.yaml (or of the rules file ``text``) for a profile."""
+    from techreform.rules.book import parse
+
+    book = parse(text, "审核规则") if text is not None else default_book()
+    return book.rules(profile)
+
+
+@cache
+def _gx():
+    """Import GX and register techreform's expectations once (the import alone takes seconds)."""
+    import great_expectations as gx
+
+    from techreform.rules import expectations  # noqa: F401  (registers the custom expectations)
+
+    return gx
+
+
+def _expectation_class(name: str):
+    gx = _gx()
+    from techreform.rules import expectations as custom
+
+    camel = "".join(part.capitalize() for part in name.split("_"))
+    return getattr(custom, camel, None) or getattr(gx.expectations, camel)
+
+
+_CONDITION = re.compile(r"^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
+
+
+def row_condition(text: str):
+    """A rule's ``where`` (``total_investment >= 500``, ``status != "计划"``) as a GX Condition."""
+    from great_expectations.expectations.row_conditions import Column
+
+    m = _CONDITION.match(text)
+    if not m:
+        raise ValueError(f"row condition not understood: {text!r} (write: column op value)")
+    column, op, raw = m.groups()
+    value: Any = raw[1:-1] if raw[:1] in "\"'" and raw[-1:] == raw[:1] else float(raw)
+    ops = {
+        ">=": operator.ge,
+        "<=": operator.le,
+        "==": operator.eq,
+        "!=": operator.ne,
+        ">": operator.gt,
+        "<": operator.lt,
+    }
+    return ops[op](Column(name=column), value)
+
+
+class Validator:
+    """A GX context with one suite per sheet, built once and used for many batches."""
+
+    def __init__(self, profile: Profile, rules: list[Rule] | None = None) -> None:
+        gx = _gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.profile = profile
+        self.rules = rules or load_rules(profile)
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        source = self.context.data_sources.add_pandas("returns")
+        self.definitions = {}
+        extra = sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
+        for sheet in (schema.PROJECT_SHEET, schema.RECOGNITION_SHEET):
+            asset = source.add_dataframe_asset(f"{sheet}")
+            batch = asset.add_batch_definition_whole_dataframe(f"{sheet}-batch")
+            for stage in sorted({r.stage for r in self.rules if r.sheet == sheet}):
+                name = f"{profile.id}-{sheet}-{stage}"
+                suite = self.context.suites.add(gx.ExpectationSuite(name=name))
+                for rule in self.rules:
+                    if rule.sheet == sheet and rule.stage == stage:
+                        suite.add_expectation(self._expectation(rule, extra))
+                self.definitions[(sheet, stage)] = self.context.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{name}-validation", data=batch, suite=suite)
+                )
+        self._rule_by_key = {(r.sheet, r.id, r.field): r for r in self.rules}
+
+    @staticmethod
+    def _expectation(rule: Rule, extra_divisions: list[str]):
+        kwargs = dict(rule.kwargs)
+        if isinstance(kwargs.get("row_condition"), str):
+            kwargs["row_condition"] = row_condition(kwargs["row_condition"])
+        if rule.expectation == "expect_column_values_to_be_valid_project_code":
+            kwargs["extra_divisions"] = extra_divisions
+        meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}
+        return _expectation_class(rule.expectation)(**kwargs, meta=meta)
+
+    def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row") -> list[tuple[Rule, int]]:
+        """(rule, row id) for every cell that breaks a rule of a stage, over a whole batch of rows."""
+        if frame.empty or (sheet, stage) not in self.definitions:
+            return []
+        definition = self.definitions[(sheet, stage)]
+        # Batch.validate, not ValidationDefinition.run: the same validation, without serialising
+        # every result into the context's result store (nobody reads it; the findings are kept).
+        batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            definition.suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_ID],
+                "return_unexpected_index_query": False,
+            },
+        )
+        out: list[tuple[Rule, int]] = []
+        for r in result.results:
+            meta = r.expectation_config.meta
+            rule = self._rule_by_key[(sheet, meta["rule_id"], meta["field"])]
+            if r.exception_info and r.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"rule {rule.id} could not run: {r.exception_info.get('exception_message')}"
+                )
+            for item in r.result.get("unexpected_index_list") or []:
+                out.append((rule, int(item[ROW_ID])))
+        return out
