@@ -7,11 +7,15 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techreform.pipeline import NOT_BUILT, STEPS
 from techreform.reference import profiles
 from techreform.reference.periods import Period
 from techreform.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,7 +150,7 @@ def cmd_db_upgrade(a: argparse.Namespace) -> int:
     return _upgrade_warehouse(ws)
 
 
-def _warehouse_for_run(ws: Workspace):
+def _warehouse_for_run(ws: Workspace) -> Engine:
     """The warehouse of a command-line run. A workspace's own SQLite file is upgraded on the spot
     (one machine, nothing else shares it: the quick start needs no extra step after an update);
     any other warehouse must already be at the newest migration (``techreform db upgrade``)."""
@@ -155,11 +159,8 @@ def _warehouse_for_run(ws: Workspace):
     from techreform import warehouse as wh
 
     url = make_url(ws.database_url)
-    local = (
-        url.get_backend_name() == "sqlite"
-        and url.database
-        and Path(url.database).resolve().is_relative_to(ws.root)
-    )
+    local = url.get_backend_name() == "sqlite" and bool(url.database)
+    local = local and Path(str(url.database)).resolve().is_relative_to(ws.root)
     return wh.connect(ws.database_url) if local else wh.open_at_head(ws.database_url, ws.root)
 
 

@@ -365,3 +365,12 @@ def test_run_upgrades_the_workspaces_own_sqlite_but_not_a_shared_warehouse(tmp_p
         assert f"请先运行 techreform db upgrade {ws.resolve()}" in capsys.readouterr().err
         assert cli.main(["db", "upgrade", str(ws)]) == 0
         assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 0
+
+
+def test_init_says_when_the_warehouse_cannot_be_built(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    url = "postgresql://postgres@127.0.0.1:1/techreform"  # nothing listens there
+    assert cli.main(["init", str(ws), "--profile", "luoyang-2021", "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert "数据仓库无法升级" in err and f"techreform db upgrade {ws.resolve()}" in err
+    assert (ws / "techreform.json").exists()  # the workspace is there; the warehouse follows later

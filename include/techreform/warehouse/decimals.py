@@ -37,6 +37,7 @@ class Exact(TypeDecorator[Decimal]):
 
     def __init__(self, precision: int, scale: int) -> None:
         super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
         self.quantum = Decimal(1).scaleb(-scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
@@ -44,7 +45,7 @@ class Exact(TypeDecorator[Decimal]):
             # floats in and out (SQLite has no decimals); process_result_value makes the Decimal,
             # without SQLAlchemy's warning about converting floats
             return dialect.type_descriptor(
-                Numeric(precision=self.impl.precision, scale=self.impl.scale, asdecimal=False)
+                Numeric(precision=self.precision, scale=self.scale, asdecimal=False)
             )
         return dialect.type_descriptor(self.impl)
 
