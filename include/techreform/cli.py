@@ -7,12 +7,16 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techreform.pipeline import NOT_BUILT, STEPS
 from techreform.reference import profiles
 from techreform.reference.configfile import ConfigError
 from techreform.reference.periods import Period
 from techreform.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,12 +101,68 @@ def cmd_init(a: argparse.Namespace) -> int:
             return 2
     ws.create(a.profile, database_url=a.database_url)
     print(f"已创建工作区 {ws.root}（政策配置 {a.profile}）")
+    if _upgrade_warehouse(ws) != 0:
+        return 1
     if a.sample:
         from techreform.demo import city as sample
 
         summary = sample.generate_city(ws, ws.profile, year=a.year, quarters=a.quarters)
         print(f"已生成示例城市：{summary.get('returns', '?')} 份县区报表、统计局数据和目标责任书")
     return 0
+
+
+def _upgrade_warehouse(ws: Workspace) -> int:
+    """Bring the warehouse's schema to the newest migration, saying what was done (init, db upgrade)."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from techreform import warehouse as wh
+
+    try:
+        engine = wh.connect(ws.database_url, migrate=False)
+        try:
+            before = wh.current_revision(engine)
+            wh.upgrade(engine)
+            after = wh.current_revision(engine)
+        finally:
+            engine.dispose()
+    except CommandError as e:  # a revision this code does not know: a newer techreform upgraded it
+        print(f"错误：数据仓库的结构比本程序新，请升级 techreform 后再运行（{e}）", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as e:
+        print(
+            f"错误：数据仓库无法升级（{type(e).__name__}: {str(e).splitlines()[0]}）；"
+            f"请检查数据库地址与数据库服务，然后运行 techreform db upgrade {ws.root}",
+            file=sys.stderr,
+        )
+        return 1
+    if before == after:
+        print(f"数据仓库已是最新结构（版本 {after}）")
+    elif before is None:
+        print(f"已建立数据仓库（结构版本 {after}）")
+    else:
+        print(f"数据仓库已升级：结构版本 {before} → {after}")
+    return 0
+
+
+def cmd_db_upgrade(a: argparse.Namespace) -> int:
+    ws = Workspace(Path(a.workspace).resolve())
+    ws.database_url  # fail early, in Chinese, if this is no workspace (unless a URL is set)  # noqa: B018
+    return _upgrade_warehouse(ws)
+
+
+def _warehouse_for_run(ws: Workspace) -> Engine:
+    """The warehouse of a command-line run. A workspace's own SQLite file is upgraded on the spot
+    (one machine, nothing else shares it: the quick start needs no extra step after an update);
+    any other warehouse must already be at the newest migration (``techreform db upgrade``)."""
+    from sqlalchemy.engine import make_url
+
+    from techreform import warehouse as wh
+
+    url = make_url(ws.database_url)
+    local = url.get_backend_name() == "sqlite" and bool(url.database)
+    local = local and Path(str(url.database)).resolve().is_relative_to(ws.root)
+    return wh.connect(ws.database_url) if local else wh.open_at_head(ws.database_url, ws.root)
 
 
 def cmd_template(a: argparse.Namespace) -> int:
@@ -167,7 +227,11 @@ def cmd_run(a: argparse.Namespace) -> int:
             continue
         from techreform import warehouse
 
-        engine = warehouse.connect(ws.database_url)
+        try:
+            engine = _warehouse_for_run(ws)
+        except warehouse.NotAtHead as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
         before = _last_submission_id(engine)
         conf = {"workspace": str(ws.root), "period": str(a.period), "settle_seconds": a.settle_seconds}
         if a.no_airflow:
@@ -206,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url", type=_database_url, help="数据仓库的 SQLAlchemy URL（默认：工作区内 SQLite）"
     )
     i.set_defaults(func=cmd_init)
+
+    d = sub.add_parser("db", help="数据仓库维护（部署或升级程序后运行）")
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    du = dsub.add_parser("upgrade", help="把数据仓库的表结构升级到本程序的最新版本")
+    du.add_argument("workspace", help="工作区目录（数据仓库地址取自工作区设置或 TECHREFORM_DATABASE_URL）")
+    du.set_defaults(func=cmd_db_upgrade)
 
     t = sub.add_parser("template", help="生成某县区某季度的空白填报模板")
     t.add_argument("workspace")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from techreform import intake, warehouse
 from techreform.reference.periods import Period
 from techreform.workspace import Workspace
@@ -16,9 +18,11 @@ NOT_BUILT = {
 }
 
 
-def open_workspace(root: str | Path) -> tuple[Workspace, object]:
+def open_workspace(root: str | Path) -> tuple[Workspace, Engine]:
+    """The workspace and its warehouse, which must be at the newest migration (``warehouse.NotAtHead``
+    otherwise): tasks never alter the schema, ``techreform init`` and ``techreform db upgrade`` do."""
     ws = Workspace(Path(root).resolve())
-    return ws, warehouse.connect(ws.database_url)
+    return ws, warehouse.open_at_head(ws.database_url, ws.root)
 
 
 def receive(root: str, period: str | None = None, settle_seconds: float = intake.SETTLE_SECONDS) -> int:

@@ -61,8 +61,8 @@ def test_intake_dag_end_to_end(intake_dag, city, backend, tmp_path, monkeypatch)
     ws, summary = city
     with database(backend, tmp_path) as url:
         monkeypatch.setenv("TECHREFORM_DATABASE_URL", url)
+        engine = wh.connect(url)  # the deployment step (techreform db upgrade): tasks do not migrate
         assert _run(intake_dag, ws, "2026Q2") == "success"
-        engine = wh.connect(url)
         inbox_files = sorted(p for p in ws.inbox.rglob("*") if p.is_file())
         with Session(engine) as s:
             subs = s.scalars(select(wh.Submission).order_by(wh.Submission.id)).all()
@@ -148,12 +148,26 @@ def test_a_run_without_a_workspace_fails_at_once_without_retries(intake_dag, tmp
     assert (str(getattr(receive.state, "value", receive.state)), receive.try_number) == ("failed", 1)
 
 
+def test_a_run_on_a_warehouse_not_upgraded_fails_at_once_without_retries(intake_dag, tmp_path):
+    """Tasks never migrate: a warehouse behind the code is a deployment step to take, not retried."""
+    ws = Workspace(tmp_path / "ws")
+    ws.create("luoyang-2021")  # no techreform init: the warehouse has no tables
+    run = intake_dag.test(run_conf={"workspace": str(ws.root), "period": "2026Q1", "settle_seconds": 0})
+    assert str(getattr(run.state, "value", run.state)) == "failed"
+    receive = next(ti for ti in run.get_task_instances() if ti.task_id == "receive")
+    assert (str(getattr(receive.state, "value", receive.state)), receive.try_number) == ("failed", 1)
+    engine = wh.connect(ws.database_url, migrate=False)
+    assert wh.current_revision(engine) is None  # and nothing was created behind the user's back
+    engine.dispose()
+
+
 def test_a_scheduled_run_takes_the_quarter_that_ended_last(intake_dag, tmp_path):
     """No period given: the run's time decides (its reports go to that quarter's folder)."""
     import pendulum
 
     ws = Workspace(tmp_path / "ws")
     ws.create("luoyang-2021")
+    wh.connect(ws.database_url).dispose()  # as techreform init does
     when = pendulum.datetime(2026, 7, 2, 10, 0, tz="Asia/Shanghai")
     run = intake_dag.test(logical_date=when, run_conf={"workspace": str(ws.root), "settle_seconds": 0})
     assert str(getattr(run.state, "value", run.state)) == "success"

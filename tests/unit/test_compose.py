@@ -183,3 +183,68 @@ def test_dockerignore_keeps_context_small():
     for entry in (".venv", "workspace", "logs", ".git"):
         assert entry in ignored
     assert "README.md" not in ignored and "include" not in ignored, "the Dockerfile copies these"
+
+
+def _init_script(compose) -> str:
+    """airflow-init's bash script as the container runs it (compose turns `$$` into `$`)."""
+    return compose["services"]["airflow-init"]["command"][-1].replace("$$", "$")
+
+
+def test_airflow_init_upgrades_the_warehouse(compose):
+    """The warehouse's schema is a deployment step of airflow-init (tasks only check it): after the
+    metadata database (the entrypoint's migration), before ownership is handed to the Airflow user."""
+    init = compose["services"]["airflow-init"]
+    script = _init_script(compose)
+    lines = [line.strip() for line in script.splitlines()]
+    upgrade = next(i for i, line in enumerate(lines) if "bash -c 'techreform db upgrade" in line)
+    assert upgrade > next(i for i, line in enumerate(lines) if line.startswith("/entrypoint airflow version"))
+    assert upgrade < next(i for i, line in enumerate(lines) if line.startswith("chown -R"))
+    # run through the image's entrypoint (its Python environment) on the mounted workspace's warehouse
+    assert lines[upgrade].startswith(
+        ("/entrypoint", "_AIRFLOW_DB_MIGRATE= _AIRFLOW_WWW_USER_CREATE= /entrypoint")
+    )
+    assert '"${TECHREFORM_WORKSPACE}"' in lines[upgrade]
+    env = init["environment"]
+    assert env["TECHREFORM_WORKSPACE"] == "/opt/airflow/workspace"
+    assert "@postgres:5432/techreform" in env["TECHREFORM_DATABASE_URL"]
+    assert init["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize(
+    ("database_url", "initialised", "upgrades"),
+    [("postgresql://techreform@postgres:5432/techreform", False, True), ("", True, True), ("", False, False)],
+    ids=["postgres-warehouse", "workspace-sqlite", "nothing-yet"],
+)
+def test_airflow_init_script_runs_the_upgrade_only_when_there_is_a_warehouse(
+    compose, tmp_path, database_url, initialised, upgrades
+):
+    """The script's own bash, with /entrypoint and everything around the upgrade stubbed out."""
+    import subprocess
+
+    script = _init_script(compose)
+    start = script.index('echo "techreform warehouse')
+    block = script[start : script.index('echo "Change ownership')]
+    block = block.replace("/entrypoint", str(tmp_path / "entrypoint"))
+    entrypoint = tmp_path / "entrypoint"
+    entrypoint.write_text('#!/bin/bash\necho "ENTRYPOINT migrate=[$_AIRFLOW_DB_MIGRATE] $*"\n"$@"\n')
+    entrypoint.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "techreform").write_text('#!/bin/bash\necho "TECHREFORM $*"\n')
+    (bin_dir / "techreform").chmod(0o755)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    if initialised:
+        (workspace / "techreform.json").write_text("{}")
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "TECHREFORM_WORKSPACE": str(workspace),
+        "TECHREFORM_DATABASE_URL": database_url,
+        "_AIRFLOW_DB_MIGRATE": "true",
+    }
+    out = subprocess.run(["bash", "-c", block], env=env, capture_output=True, text=True, check=True).stdout
+    if upgrades:
+        assert "ENTRYPOINT migrate=[] bash -c" in out  # the Airflow migration is not run twice
+        assert f"TECHREFORM db upgrade {workspace}" in out
+    else:
+        assert "TECHREFORM" not in out and "techreform init" in out

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from techreform import cli
 from techreform import warehouse as wh
 from tests.support.databases import database
 
@@ -177,3 +179,198 @@ def test_received_time_decides_not_insertion_order(engine):
         wh.settle_in_force(s, "410302", "2026Q1")
         s.commit()
         assert wh.in_force(s, "410302", "2026Q1").received_at == dt.datetime(2026, 4, 3)
+
+
+# ------------------------------------------------------------------------------- exact amounts
+
+AMOUNTS = ("total_investment", "equipment_investment", "annual_plan", "ytd_completed", "cumulative_completed")
+PERCENTAGES = ("staff_reduction_pct", "energy_reduction_pct", "efficiency_gain_pct")
+
+
+def test_amounts_written_as_floats_come_back_as_the_decimals_written(engine):
+    written = {
+        "total_investment": 123.45,
+        "equipment_investment": 0.1 + 0.2,  # 0.30000000000000004 as a float
+        "annual_plan": 1234.56785,  # a fifth decimal: rounded half up to the column's four
+        "ytd_completed": 98765432.1,
+        "cumulative_completed": 7,
+        "staff_reduction_pct": 12.5,
+        "energy_reduction_pct": 33.3333,
+        "efficiency_gain_pct": float("nan"),  # pandas' empty cell
+    }
+    with Session(engine) as s:
+        sub = _submission(1)
+        sub.projects.append(wh.Project(unit_code="410302", period="2026Q1", row=2, **written))
+        s.add(sub)
+        s.commit()
+    with Session(engine) as s:
+        got = s.scalars(select(wh.Project)).one()
+        values = {name: getattr(got, name) for name in written}
+    assert values == {
+        "total_investment": Decimal("123.45"),
+        "equipment_investment": Decimal("0.3"),
+        "annual_plan": Decimal("1234.5679"),
+        "ytd_completed": Decimal("98765432.1"),
+        "cumulative_completed": Decimal(7),
+        "staff_reduction_pct": Decimal("12.5"),
+        "energy_reduction_pct": Decimal("33.3333"),
+        "efficiency_gain_pct": None,
+    }
+    assert all(isinstance(v, Decimal) for v in values.values() if v is not None)
+    assert str(values["total_investment"].normalize()) == "123.45"
+    # sums are exact: three times 0.1 is 0.3, not 0.30000000000000004
+    with Session(engine) as s:
+        for n in (2, 3, 4):
+            sub = _submission(n)
+            sub.projects.append(wh.Project(unit_code="410302", period="2026Q1", row=2, total_investment=0.1))
+            s.add(sub)
+        s.commit()
+        total = s.scalars(select(wh.Project.total_investment).where(wh.Project.total_investment < 1)).all()
+        assert sum(total) == Decimal("0.3")
+
+
+def _insert_at_0003(engine) -> None:
+    """A submission with a project, written as the 0003 schema stood (float columns)."""
+    amounts = dict(zip(AMOUNTS, (123.45, 67.8, 1000.0, 0.3, 99999999.99), strict=True))
+    pcts = dict(zip(PERCENTAGES, (12.5, 0.1, 150.0), strict=True))
+    with engine.begin() as c:
+        sub_id = c.execute(
+            text(
+                "INSERT INTO submission (unit_code, file_name, inbox_path, archive_path, sha256, size,"
+                " received_at, period, report_period, status, errors, warnings, projects_count,"
+                " recognitions_count) VALUES ('410302', 'a.xlsx', 'inbox/a.xlsx', 'archive/a.xlsx',"
+                " :sha, 1, :at, '2026Q1', '2026Q1', 'accepted', 0, 0, 1, 0) RETURNING id"
+            ),
+            {"sha": "0" * 64, "at": dt.datetime(2026, 4, 1, 10)},
+        ).scalar_one()
+        cols = ", ".join((*AMOUNTS, *PERCENTAGES))
+        params = ", ".join(f":{n}" for n in (*AMOUNTS, *PERCENTAGES))
+        c.execute(
+            text(
+                f"INSERT INTO project (submission_id, unit_code, period, row, project_code, {cols})"
+                f" VALUES (:sid, '410302', '2026Q1', 4, '2025-410304-34-03-107856', {params})"
+            ),
+            {"sid": sub_id, **amounts, **pcts},
+        )
+        c.execute(
+            text(
+                "INSERT INTO project (submission_id, unit_code, period, row, total_investment)"
+                " VALUES (:sid, '410302', '2026Q1', 5, NULL)"
+            ),
+            {"sid": sub_id},
+        )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0004_turns_amounts_into_decimals_and_keeps_the_rows_written_before(kind, tmp_path):
+    with database(kind, tmp_path) as url:
+        engine = wh.connect(url, migrate=False)
+        try:
+            wh.upgrade(engine, "0003")
+            _insert_at_0003(engine)
+            wh.upgrade(engine, "0004")
+            types = {c["name"]: c["type"] for c in inspect(engine).get_columns("project")}
+            assert {(types[n].precision, types[n].scale) for n in AMOUNTS} == {(18, 4)}
+            assert {(types[n].precision, types[n].scale) for n in PERCENTAGES} == {(9, 4)}
+            with Session(engine) as s:
+                first, empty = s.scalars(select(wh.Project).order_by(wh.Project.row)).all()
+                assert [getattr(first, n) for n in (*AMOUNTS, *PERCENTAGES)] == [
+                    Decimal(v) for v in ("123.45", "67.8", "1000", "0.3", "99999999.99", "12.5", "0.1", "150")
+                ]
+                assert first.submission.file_name == "a.xlsx"
+                assert empty.total_investment is None
+            if kind == "sqlite":
+                with engine.connect() as c:
+                    assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            # and back: floats again, the same values
+            cfg = wh.alembic_config(engine)
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0003")
+            with engine.connect() as c:
+                row = c.execute(
+                    text("SELECT total_investment, ytd_completed FROM project WHERE row = 4")
+                ).one()
+            assert tuple(row) == (123.45, 0.3) and all(isinstance(v, float) for v in row)
+        finally:
+            engine.dispose()
+
+
+# ------------------------------------------------------------------ migrations are a deployment step
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_tasks_open_the_warehouse_only_at_the_newest_migration(kind, tmp_path):
+    with database(kind, tmp_path) as url:
+        engine = wh.connect(url, migrate=False)
+        try:
+            with pytest.raises(wh.NotAtHead, match=r"尚未建立数据表：请先运行 techreform db upgrade /srv/ws"):
+                wh.open_at_head(url, "/srv/ws")
+            assert wh.current_revision(engine) is None  # checking created nothing
+            wh.upgrade(engine, "0003")
+            with pytest.raises(wh.NotAtHead, match=rf"结构版本为 0003，本程序需要 {wh.head_revision()}"):
+                wh.open_at_head(url, "/srv/ws")
+            wh.upgrade(engine)
+            wh.open_at_head(url, "/srv/ws").dispose()
+            with engine.begin() as c:  # a newer techreform on another machine upgraded it further
+                c.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+            with pytest.raises(wh.NotAtHead, match="比本程序新"):
+                wh.open_at_head(url, "/srv/ws")
+        finally:
+            engine.dispose()
+
+
+def test_init_builds_the_warehouse_and_db_upgrade_brings_it_up_to_date(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    assert cli.main(["init", str(ws), "--profile", "luoyang-2021"]) == 0
+    assert f"已建立数据仓库（结构版本 {wh.head_revision()}）" in capsys.readouterr().out
+    engine = wh.connect(f"sqlite:///{ws / 'warehouse.sqlite'}", migrate=False)
+    try:
+        assert wh.current_revision(engine) == wh.head_revision()
+        cfg = wh.alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")  # as an older techreform left it
+        assert cli.main(["db", "upgrade", str(ws)]) == 0
+        assert f"数据仓库已升级：结构版本 0003 → {wh.head_revision()}" in capsys.readouterr().out
+        assert wh.current_revision(engine) == wh.head_revision()
+        assert cli.main(["db", "upgrade", str(ws)]) == 0
+        assert "数据仓库已是最新结构" in capsys.readouterr().out
+    finally:
+        engine.dispose()
+    assert cli.main(["db", "upgrade", str(tmp_path / "nowhere")]) == 2
+    assert "不是 techreform 工作区" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["db"])
+    assert "缺少必填参数" in capsys.readouterr().err
+
+
+def test_run_upgrades_the_workspaces_own_sqlite_but_not_a_shared_warehouse(tmp_path, capsys, monkeypatch):
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws), "--profile", "luoyang-2021"])
+    engine = wh.connect(f"sqlite:///{ws / 'warehouse.sqlite'}", migrate=False)
+    cfg = wh.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    # the workspace's own file: upgraded on the spot, the quick start needs no extra step
+    assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 0
+    assert wh.current_revision(engine) == wh.head_revision()
+    engine.dispose()
+    # a warehouse elsewhere (here PostgreSQL) is upgraded by the deployment, not by a run
+    with database("postgresql", tmp_path) as url:
+        monkeypatch.setenv("TECHREFORM_DATABASE_URL", url)
+        capsys.readouterr()
+        assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 2
+        assert f"请先运行 techreform db upgrade {ws.resolve()}" in capsys.readouterr().err
+        assert cli.main(["db", "upgrade", str(ws)]) == 0
+        assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 0
+
+
+def test_init_says_when_the_warehouse_cannot_be_built(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    url = "postgresql://postgres@127.0.0.1:1/techreform"  # nothing listens there
+    assert cli.main(["init", str(ws), "--profile", "luoyang-2021", "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert "数据仓库无法升级" in err and f"techreform db upgrade {ws.resolve()}" in err
+    assert (ws / "techreform.json").exists()  # the workspace is there; the warehouse follows later

@@ -31,7 +31,7 @@ def publish(
 ) -> list[Path]:
     """Receipts for every decided file that has none yet, then the periods' CSV files."""
     written: list[Path] = []
-    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
+    with workspace_lock(ws, engine), Session(engine, expire_on_commit=False) as session:
         subs = session.scalars(
             select(wh.Submission)
             .options(selectinload(wh.Submission.findings))

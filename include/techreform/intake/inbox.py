@@ -129,7 +129,7 @@ def receive(
     """Archive and register every new settled file; returns the new submission ids."""
     now = time.time()
     rows: list[dict[str, Any]] = []
-    with workspace_lock(ws), Session(engine) as session:
+    with workspace_lock(ws, engine), Session(engine) as session:
         seen = {
             (p, s, r)
             for p, s, r in session.execute(

@@ -144,7 +144,7 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
     """Judge every registered file, oldest first; returns the ids decided."""
     lazy = LazyValidator(profile, validator)
     decided: list[int] = []
-    with workspace_lock(ws), Session(engine, expire_on_commit=False) as session:
+    with workspace_lock(ws, engine), Session(engine, expire_on_commit=False) as session:
         subs = session.scalars(
             select(wh.Submission)
             .where(wh.Submission.status == wh.RECEIVED)

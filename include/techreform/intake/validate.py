@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -34,6 +35,10 @@ def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.D
         if c not in numeric and c not in ("_rid", "_file", "_row"):
             frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     return frame
+
+
+def _as_float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
 
 
 def run_rules(
@@ -113,8 +118,9 @@ def _run_rules_batch(
             extra: dict[str, Any] = {"_rid": len(where), "_file": p.sub.id, "_period_end": p.period.end_month}
             if stage == "history":
                 earlier_row, later_row = lookup(prev, row), lookup(nxt, row)
-                extra["prev_ytd"] = earlier_row.ytd_completed if earlier_row else None
-                extra["next_ytd"] = later_row.ytd_completed if later_row else None
+                # the warehouse gives Decimals; the rules and their messages work on floats, as read
+                extra["prev_ytd"] = _as_float(earlier_row.ytd_completed if earlier_row else None)
+                extra["next_ytd"] = _as_float(later_row.ytd_completed if later_row else None)
                 if extra["prev_ytd"] is None and extra["next_ytd"] is None:
                     continue
             proj_rows.append({**row, **extra})

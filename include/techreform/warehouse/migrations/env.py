@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from techreform.warehouse import Base
+from techreform.warehouse.models import Base
 
 config = context.config
 target_metadata = Base.metadata
