@@ -10,10 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.indicators.compute import Coverage, Inputs, ProjectFacts, UnitTotals
-from techreform.reconcile import categories as cat
-from techreform.reconcile.extract import Extract
-from techreform.reconcile.model import Reconciliation
+from techreform.indicators.compute import Inputs, ProjectFacts
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 
@@ -22,41 +19,11 @@ def _num(v: object) -> float | None:
     return None if v is None else float(v)  # type: ignore[arg-type]
 
 
-def unit_totals(extract: Extract | None) -> dict[str, UnitTotals] | None:
-    if extract is None or extract.totals is None:
-        return None
-    out = {}
-    for r in extract.totals.rows:
-        code = r.get("unit_code")
-        if code:
-            out[str(code)] = UnitTotals(
-                _num(r.get("industrial_ytd")),
-                _num(r.get("tech_ytd")),
-                _num(r.get("industrial_prev")),
-                _num(r.get("tech_prev")),
-            )
-    return out
+def gather(engine: Engine, profile: Profile, period: Period) -> Inputs:
+    """From the warehouse: the returns in force, the unit totals and coverage of the period's
+    reconciliation (none when the period has not been reconciled), the first returns' timeliness."""
+    from techreform.reconcile.store import stored_coverage, stored_totals
 
-
-def coverage(rec: Reconciliation | None) -> dict[str, Coverage] | None:
-    if rec is None:
-        return None
-    out: dict[str, Coverage] = {}
-    units = {x.unit for x in rec.library}
-    for u in units:
-        lib = rec.library_of(u)
-        qualifying = [x for x in lib if x.qualifying]
-        out[u] = Coverage(
-            qualifying=len(qualifying),
-            found=sum(1 for x in qualifying if x.category in cat.FOUND_IN_STATS),
-            missing_from_stats=sum(1 for x in lib if x.category == cat.MISSING_FROM_STATS),
-        )
-    return out
-
-
-def gather(
-    engine: Engine, profile: Profile, period: Period, extract: Extract | None, rec: Reconciliation | None
-) -> Inputs:
     p = str(period)
     projects: dict[str, list[ProjectFacts]] = defaultdict(list)
     recognitions: dict[str, list[tuple[str, str, int | None]]] = defaultdict(list)
@@ -103,7 +70,7 @@ def gather(
         key_project_from=profile.key_project_from,
         projects=dict(projects),
         recognitions=dict(recognitions),
-        totals=unit_totals(extract),
-        coverage=coverage(rec),
+        totals=stored_totals(engine, p),
+        coverage=stored_coverage(engine, p),
         on_time=on_time,
     )

@@ -16,10 +16,11 @@ from techreform.indicators.inputs import gather
 from techreform.indicators.outputs import write_indicators_csv
 from techreform.indicators.reporting import reporting
 from techreform.indicators.scoring import Score, rank, score_unit, settings
+from techreform.indicators.store import save_run, year_history
 from techreform.indicators.targets import read_targets
 from techreform.reconcile import categories as cat
-from techreform.reconcile import extract as stats_extract
 from techreform.reconcile.model import Reconciliation
+from techreform.reconcile.store import stored_coverage
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 from techreform.workbooks.bulletin import (
@@ -61,53 +62,61 @@ def projections(
     return out
 
 
-def run_check(
-    ws: Workspace,
-    engine: Engine,
-    period: str,
-    rec: Reconciliation | None,
-    history: dict[tuple[str, str, int], float] | None = None,
-) -> CheckResult:
+def check_inputs(ws: Workspace, engine: Engine, period: str, *, keep: bool) -> CheckInputs:
+    """Indicators from the warehouse (returns in force, the period's reconciliation), with the
+    forecast and the reporting figures; ``keep`` records them as the period's new run in force."""
     profile = ws.profile
     per = Period.parse(period)
-    extract = stats_extract.load(ws, period) if rec is None else rec.extract
     targets, warnings = read_targets(ws.targets, per.year, profile)
-    result = evaluate(
-        assessed(profile), gather(engine, profile, per, extract, rec), targets, per.quarter, period
-    )
+    result = evaluate(assessed(profile), gather(engine, profile, per), targets, per.quarter, period)
     result.warnings = warnings
-    changed: list[Path] = []
-    folder = ws.reports_for(period)
-    if write_indicators_csv(folder / "indicators.csv", result):
-        changed.append(folder / "indicators.csv")
-    missing = None
-    if rec is not None:
-        missing = {
-            u.code: sum(1 for x in rec.library_of(u.code) if x.category == cat.MISSING_FROM_STATS)
-            for u in profile.units
-        }
-    inputs = CheckInputs(
+    if keep:
+        save_run(engine, result)
+    coverage = stored_coverage(engine, period)
+    missing = {u: c.missing_from_stats for u, c in coverage.items()} if coverage is not None else None
+    return CheckInputs(
         profile=profile,
         period=per,
         result=result,
         reporting=reporting(engine, profile, period),
-        projections=projections(result, per.quarter, history or {}),
+        projections=projections(result, per.quarter, year_history(engine, per.year - 1)),
         missing_from_stats=missing,
-        reconciled=rec is not None,
+        reconciled=coverage is not None,
     )
+
+
+def run_check(ws: Workspace, engine: Engine, period: str) -> CheckResult:
+    """The quarterly check: indicators kept as a new run, indicators.csv and 季度检查 written where
+    their content changed."""
+    inputs = check_inputs(ws, engine, period, keep=True)
+    changed: list[Path] = []
+    folder = ws.reports_for(period)
+    if write_indicators_csv(folder / "indicators.csv", inputs.result):
+        changed.append(folder / "indicators.csv")
     book = folder / check_file_name(period)
     if write_check(book, inputs):
         changed.append(book)
+    return CheckResult(period, inputs.result, changed, inputs.result.warnings)
+
+
+def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
+    """半年通报 at Q2 and 年度考核 at Q4 (nothing in other quarters), from the same figures."""
+    inputs = check_inputs(ws, engine, period, keep=False)
+    per = inputs.period
+    changed: list[Path] = []
+    folder = ws.reports_for(period)
     if per.quarter == 2:
         book = folder / bulletin_file_name(per.year)
         if write_bulletin(book, inputs):
             changed.append(book)
     if per.quarter == 4:
         book = folder / assessment_file_name(per.year)
-        scores = assessment_scores(inputs, yearly_occurrences(engine, profile, per.year, rec))
+        scores = assessment_scores(
+            inputs, yearly_occurrences(engine, inputs.profile, per.year, inputs.missing_from_stats)
+        )
         if write_assessment(book, inputs, scores):
             changed.append(book)
-    return CheckResult(period, result, changed, warnings)
+    return CheckResult(period, inputs.result, changed, inputs.result.warnings)
 
 
 def yearly_occurrences(

@@ -29,14 +29,16 @@ class ReconcileResult:
 def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
     that cannot be used; earlier results are then left as they were."""
-    from techreform.reconcile import extract, outputs, store
+    from techreform.reconcile import decisions, extract, outputs, store
     from techreform.reconcile.run import library_in_force, reconcile
 
     profile = ws.profile
     loaded = extract.load(ws, period)
     if loaded is None:
         return ReconcileResult(period, None)
-    rec = reconcile(profile, period, loaded, library_in_force(engine, period), ws.decisions)
+    # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
+    store.save_decisions(engine, decisions.read(ws.decisions))
+    rec = reconcile(profile, period, loaded, library_in_force(engine, period), store.stored_decisions(engine))
     store.save(engine, rec)
     return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
 

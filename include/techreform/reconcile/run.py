@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -81,7 +80,7 @@ def stats_items(extract: Extract) -> list[StatsItem]:
 
 
 def reconcile(
-    profile: Profile, period: str, extract: Extract, library: list[LibraryItem], decisions_folder: Path
+    profile: Profile, period: str, extract: Extract, library: list[LibraryItem], decisions: list[dec.Decision]
 ) -> Reconciliation:
     """Check the extract, apply the bureau's decisions, match and categorise (no writing)."""
     units = sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
@@ -90,7 +89,7 @@ def reconcile(
     threshold = profile.project_code_required_from
     places = Places.for_jurisdiction(profile.jurisdiction.code)
     by_decision_key = {x.decision_key: x.key for x in library}
-    decided = dec.as_matcher_input(dec.read(decisions_folder), by_decision_key)
+    decided = dec.as_matcher_input(decisions, by_decision_key)
     links = match(
         [
             Record(x.key, x.unit, x.project_code, x.uscc, x.enterprise_name, x.project_name, x.ytd_completed)

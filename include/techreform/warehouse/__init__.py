@@ -29,8 +29,28 @@ from techreform.warehouse.models import (
     Submission,
 )
 from techreform.warehouse.queries import in_force, settle_in_force
+from techreform.warehouse.results import (
+    Delivery,
+    IndicatorRun,
+    IndicatorValue,
+    MatchDecision,
+    ReconItem,
+    ReconRun,
+    StatsLoad,
+    StatsProject,
+    StatsUnitTotal,
+)
 
 __all__ = [
+    "Delivery",
+    "IndicatorRun",
+    "IndicatorValue",
+    "MatchDecision",
+    "ReconItem",
+    "ReconRun",
+    "StatsLoad",
+    "StatsProject",
+    "StatsUnitTotal",
     "ACCEPTED",
     "PROJECT_COLUMNS",
     "RECEIVED",

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from techreform.warehouse import results  # noqa: F401  (registers the results' tables)
 from techreform.warehouse.models import Base
 
 config = context.config
