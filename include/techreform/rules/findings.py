@@ -54,3 +54,19 @@ class Finding:
 
 def sort_key(f: Finding) -> tuple:
     return (f.severity != ERROR, f.sheet or "", f.row or 0, f.col_index or 0, f.rule_id)
+
+
+# ---------------------------------------------------------------- hostile files (issue 9)
+# Titles of the rules that refuse a file before or while it is read, or a cell no rule may take
+# at face value. Kept apart for the move of rule texts into return_rules.yaml (file_rules:).
+HOSTILE_FILE_RULE_TITLES = {
+    "file_too_large": "文件过大或结构异常",
+    "file_too_slow": "文件读取超时",
+    "file_protected": "文件设有密码",
+    "not_regular_file": "不是普通文件",
+    "hidden_sheet": "工作表被隐藏",
+    "excel_error": "单元格为错误值",
+    "number_out_of_range": "数值超出范围",
+    "text_too_long": "文字过长",
+}
+FILE_RULE_TITLES.update(HOSTILE_FILE_RULE_TITLES)
