@@ -76,6 +76,30 @@ def _error_cell(path: Path, field_name: str, error: str) -> Path:
     return path
 
 
+def _xls_error_cell(path: Path, field_name: str, error_code: int) -> Path:
+    """The same in an .xls (as old WPS and Excel versions save): xlwt writes the error record."""
+    import xlwt
+
+    rf = write_return(path.with_suffix(".tmp.xls"), rows(3), meta=meta_for())
+    # rewrite with xlwt, cell by cell, from what calamine reads of the file just written
+    from python_calamine import CalamineWorkbook
+
+    book = xlwt.Workbook(encoding="utf-8")
+    src = CalamineWorkbook.from_path(str(rf.path))
+    target = (rf.rows[0] - 1, rf.columns[field_name] - 1)
+    for name in src.sheet_names:
+        ws = book.add_sheet(name)
+        for r, line in enumerate(src.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+            for c, v in enumerate(line):
+                if v != "" and not (name == "项目表" and (r, c) == target):
+                    ws.write(r, c, v)
+        if name == "项目表":
+            ws.row(target[0]).set_cell_error(target[1], error_code)
+    book.save(str(path))
+    rf.path.unlink()
+    return path
+
+
 def _number_cell(path: Path, field_name: str, xml_value: str) -> Path:
     """The first project's number cell written as ``<v>{xml_value}</v>`` (NaN, INF, 1E+308)."""
     marker = 4321.125

@@ -9,6 +9,7 @@ which calamine reads as an empty cell) and non-finite numbers, by sheet and cell
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -18,6 +19,8 @@ from pathlib import Path
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
+
+log = logging.getLogger(__name__)
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")  # an encrypted .xlsx is an OLE file holding it
@@ -50,8 +53,13 @@ class Limits:
                 continue
             if f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() not in ("0", "false", "no", "off")
-            else:
+                continue
+            try:
                 values[f.name] = int(raw)
+            except ValueError:  # a typo in the deployment must not stop every run
+                log.warning(
+                    "TECHREFORM_LIMIT_%s=%r is no whole number: the default is used", f.name.upper(), raw
+                )
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -64,6 +64,8 @@ def read_return(path: Path, limits: Limits | None = None) -> ParsedReturn:
         if "password" in str(e).lower() or "encrypt" in str(e).lower():
             raise FileRejected("file_protected", PROTECTED_MESSAGE) from e
         raise UnreadableWorkbook(str(e)) from e
+    if not inspection.error_cells and _sniff_xls(path):
+        inspection.error_cells = _xls_error_cells(path)
     # hidden sheets last: a 项目表 hidden behind a decoy sheet is still found, and said to be hidden
     hidden = [n for n in wb.sheet_names if n not in visible and n != schema.METADATA_SHEET]
     names = visible + hidden
@@ -200,3 +202,27 @@ def _sniff_xls(path: Path) -> bool:
     """An .xls (BIFF) file, whatever its name says: its bytes start with the OLE2 signature."""
     with path.open("rb") as f:
         return f.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _xls_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Error values of an .xls (calamine reads them as empty cells), by sheet: xlrd knows them."""
+    import xlrd
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        try:
+            for name in book.sheet_names():
+                ws = book.sheet_by_name(name)
+                out[name] = {
+                    (r, c): xlrd.error_text_from_code.get(ws.cell_value(r, c), "#错误")
+                    for r in range(ws.nrows)
+                    for c, kind in enumerate(ws.row_types(r))
+                    if kind == xlrd.XL_CELL_ERROR
+                }
+                book.unload_sheet(name)
+        finally:
+            book.release_resources()
+    except Exception:  # a file xlrd takes otherwise than calamine: its errors stay unseen
+        log.debug("error cells of %s not read", path, exc_info=True)
+    return out
