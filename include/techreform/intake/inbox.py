@@ -89,7 +89,10 @@ def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
         log.warning("cannot list %s", readable_name(str(folder)))
         return out
     for entry in listed:
-        st = entry.stat(follow_symlinks=False)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:  # gone since it was listed
+            continue
         if stat.S_ISDIR(st.st_mode):
             if not entry.name.startswith("."):  # hidden folders belong to sync tools, not to the county
                 out.extend(_entries(Path(entry.path)))

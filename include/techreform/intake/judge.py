@@ -74,7 +74,7 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
     sub = session.merge(p.sub)
     for f in p.findings:  # what the county wrote, shown as it is: invisible characters visible
         f.message, f.value = shown(f.message, 2000), shown(f.value) if f.value is not None else None
-        f.sheet, f.column = (visible(x) if x is not None else None for x in (f.sheet, f.column))
+        f.column = visible(f.column) if f.column is not None else None  # (the sheet's name finds the sheet)
     errors = sum(f.severity == ERROR for f in p.findings)
     status = wh.REJECTED if errors else wh.ACCEPTED
     sub.period = str(p.period) if p.period else None
