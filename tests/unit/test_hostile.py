@@ -220,3 +220,15 @@ def test_after_an_interrupted_run_the_summary_names_the_files_it_decided(intake_
     _print_intake_summary(intake_ws.engine, before, started)
     out = capsys.readouterr().out
     assert "没有新文件" not in out and "另审核了上次运行中断时已接收的 2 个文件" in out
+
+
+def test_the_receipts_hold_no_formula(outcome):
+    import openpyxl
+
+    receipts = list(outcome.iw.ws.outbox.rglob("回执_*.xlsx"))
+    assert len(receipts) == len(outcome.subs)
+    for path in receipts:
+        wb = openpyxl.load_workbook(path)
+        formulas = [c.coordinate for ws in wb for line in ws.iter_rows() for c in line if c.data_type == "f"]
+        wb.close()
+        assert formulas == [], path.name
