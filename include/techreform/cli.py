@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import sys
@@ -180,7 +181,8 @@ def cmd_template(a: argparse.Namespace) -> int:
     return 0
 
 
-def _print_intake_summary(engine, since_id: int) -> None:
+def _print_intake_summary(engine, since_id: int, started: dt.datetime) -> None:
+    """The files this run took or decided: new ones, and ones an interrupted run had taken."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -188,18 +190,24 @@ def _print_intake_summary(engine, since_id: int) -> None:
 
     with Session(engine) as s:
         subs = s.scalars(
-            select(wh.Submission).where(wh.Submission.id > since_id).order_by(wh.Submission.id)
+            select(wh.Submission)
+            .where((wh.Submission.id > since_id) | (wh.Submission.processed_at >= started))
+            .order_by(wh.Submission.id)
         ).all()
         if not subs:
             print("接收：没有新文件")
             return
+        earlier = sum(sub.id <= since_id for sub in subs)
         label = {
             "accepted": "受理",
             "rejected": "退回",
             "superseded": "受理（已被新版本替代）",
             "received": "待审核",
         }
-        print(f"接收：{len(subs)} 个新文件")
+        if earlier:
+            print(f"接收：{len(subs) - earlier} 个新文件；另审核了上次运行中断时已接收的 {earlier} 个文件")
+        else:
+            print(f"接收：{len(subs)} 个新文件")
         for sub in subs:
             print(
                 f"  {sub.unit_code}  {sub.file_name}  {label.get(sub.status, sub.status)}"
@@ -233,6 +241,7 @@ def cmd_run(a: argparse.Namespace) -> int:
             print(f"错误：{e}", file=sys.stderr)
             return 2
         before = _last_submission_id(engine)
+        started = dt.datetime.now().replace(microsecond=0)
         conf = {"workspace": str(ws.root), "period": str(a.period), "settle_seconds": a.settle_seconds}
         if a.no_airflow:
             from techreform.intake import run_intake
@@ -244,7 +253,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
             home = Path(a.airflow_home or os.environ.get("TECHREFORM_AIRFLOW_HOME") or ws.root / ".airflow")
             state = run_dag("techreform_intake", conf, home, quiet=not a.verbose)
-        _print_intake_summary(engine, before)
+        _print_intake_summary(engine, before, started)
         if state != "success":
             print(f"intake：Airflow 运行未成功（{state}），请查看日志后重试", file=sys.stderr)
             rc = 1

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -17,13 +18,27 @@ SUBMISSION_COLUMNS = ("unit_code", "file", "received_at", "status", "errors", "w
 FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "severity", "message")
 
 
+# A cell a spreadsheet would evaluate (OWASP, CSV injection): =, +, -, @, tab, carriage return
+# (and their full-width forms, which Excel also takes) at the start of text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def inert(value: Any) -> Any:
+    """A CSV cell that no spreadsheet evaluates: text that would start a formula gets a leading
+    apostrophe (shown as text by Excel and WPS); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> bool:
     """Write atomically (a reader never sees half a file, a crash never leaves one), and only if
-    the content changed: a file someone has open is not touched needlessly. True if written."""
+    the content changed: a file someone has open is not touched needlessly. True if written.
+    Every text cell is made inert (``inert``): the names and sheets come from counties' files."""
     buf = io.StringIO(newline="")
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: inert(v) for k, v in row.items()} for row in rows)
     data = buf.getvalue().encode("utf-8")
     if path.exists() and path.read_bytes() == data:
         return False

@@ -63,7 +63,7 @@ def publish(
                 deadline=sub.deadline,
                 summary=sub.summary or "",
                 findings=findings,
-                source=source if source.suffix.lower() in READABLE_SUFFIXES else None,
+                source=source if _safe_to_copy(sub) and source.suffix.lower() in READABLE_SUFFIXES else None,
                 superseded=sub.status == wh.SUPERSEDED,
                 timeliness_settled=sub.period is not None and accepted_before(session, sub),
             )
@@ -90,6 +90,15 @@ class IntakeResult:
     received: list[int]
     decided: list[int]
     receipts: list[Path]
+
+
+# Files refused before or while reading: the receipt does not open them again (in this process).
+_NOT_COPIED = {"file_too_large", "file_too_slow", "file_protected", "not_regular_file", "file_unreadable"}
+
+
+def _safe_to_copy(sub: wh.Submission) -> bool:
+    """Whether the receipt may copy the county's sheets back: the file was read without harm."""
+    return bool(sub.archive_path) and not any(f.rule_id in _NOT_COPIED for f in sub.findings)
 
 
 def run_intake(

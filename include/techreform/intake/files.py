@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,10 @@ from techreform.reference.periods import Period, last_ended
 from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
 from techreform.rules.book import file_finding
+from techreform.intake.inbox import entry_kind, not_a_file_message
+from techreform.reference.periods import Period
+from techreform.returns.guard import FileRejected
+from techreform.returns.isolation import IsolatedReader
 from techreform.rules.findings import ERROR, Finding
 from techreform.workbooks.template import template_file_name
 from techreform.workspace import Workspace
@@ -56,17 +61,23 @@ def unprocessable(p: Pending) -> None:
     p.findings.append(file_finding("file_unprocessable"))
 
 
-def check_file(p: Pending, profile: Profile, ws: Workspace) -> None:
+def check_file(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedReader | None = None) -> None:
+    """The file-level checks; ``reader`` reads the workbook in its own process (intake passes one
+    per run), without it the file is read here."""
     try:
-        _file_checks(p, profile, ws)
+        _file_checks(p, profile, ws, reader)
     except Exception:
         log.exception("intake could not read %s (submission %s)", p.sub.inbox_path, p.sub.id)
         unprocessable(p)
 
 
-def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
+def _file_checks(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedReader | None) -> None:
     """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
     sub = p.sub
+    if not sub.archive_path:  # not a regular file (a link, a pipe): registered, never read
+        p.period = period_of(sub.file_name, {})[0]
+        p.findings.append(Finding("not_regular_file", ERROR, not_a_file_message(_kind(ws, sub))))
+        return
     if profile.unit(sub.unit_code) is None:
         p.findings.append(file_finding("unknown_unit", unit_code=sub.unit_code))
     # the period its name gives, for the receipt of a file that cannot be read
@@ -74,8 +85,13 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace) -> None:
     if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
         p.findings.append(file_finding("file_type"))
         return
+    path = ws.root / sub.archive_path
     try:
-        p.parsed = read_return(ws.root / sub.archive_path)
+        isolated = reader is not None and reader.limits.isolate
+        p.parsed = reader.read(path) if reader is not None and isolated else read_return(path)
+    except FileRejected as e:
+        p.findings.append(Finding(e.rule_id, ERROR, e.message))
+        return
     except UnreadableWorkbook:
         p.findings.append(file_finding("file_unreadable"))
         return
@@ -132,3 +148,11 @@ def _other_unit_named(file_name: str, own: str, profile: Profile) -> Any:
         return None
     named = [u for u in profile.units if u.code != own and u.name in stem]
     return max(named, key=lambda u: len(u.name)) if named else None
+
+
+def _kind(ws: Workspace, sub: wh.Submission) -> str:
+    """What the unregistered entry is, if it is still there (a link, a pipe...)."""
+    try:
+        return entry_kind(os.lstat(ws.root / sub.inbox_path).st_mode)
+    except OSError:
+        return "other"

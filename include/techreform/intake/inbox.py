@@ -8,7 +8,10 @@ import hashlib
 import logging
 import os
 import re
+import shutil
+import stat
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from techreform import warehouse as wh
 from techreform.intake.lock import workspace_lock
 from techreform.reference.periods import Period, period_from_name
 from techreform.returns import READABLE_SUFFIXES
+from techreform.returns.guard import OLE_SIGNATURE, Limits
 from techreform.workspace import Workspace, fitted_name
 
 log = logging.getLogger(__name__)
@@ -32,9 +36,15 @@ SETTLE_SECONDS = 5.0  # a file modified more recently than this may still be bei
 UNREADABLE_GRACE_SECONDS = 600.0  # an unreadable workbook younger than this is left for the next run
 
 
-# Office lock files, hidden files, downloads in progress, and what Windows and macOS leave behind
+# Not returns: office lock files (~$…, .~lock…#, WPS's .~…), downloads in progress, and what
+# Windows, macOS and sync tools leave behind. Any other name starting with "." is taken and
+# answered like any file: a county that saved ".410302_2026Q3.xlsx" hears of it.
 _IGNORED = re.compile(
-    r"^(~\$|\.~lock|\.)|\.(tmp|crdownload|part)$|^(desktop\.ini|thumbs\.db)$", re.IGNORECASE
+    r"^(~\$|~WRL|\.~)|\.(tmp|crdownload|part|partial|download)$"
+    r"|^(desktop\.ini|thumbs\.db|ehthumbs\.db|icon\r)$"
+    r"|^(\._|\.ds_store$|\.localized$|\.directory$|\.picasa\.ini$|\.dropbox|\.sync|\.st(folder|ignore|version)"
+    r"|\.syncthing\.|\.(nextcloud|owncloud)sync\.log$|\._?sync_.*\.db|\.csync_journal\.db|\.icloud$)",
+    re.IGNORECASE,
 )
 
 
@@ -51,6 +61,44 @@ class Candidate:
     rel: str  # its path under the workspace, as text
     mtime: float
     size: int
+    kind: str = "file"  # or what else the entry is (symlink, fifo, device, socket): never read
+
+
+def entry_kind(mode: int) -> str:
+    """What a directory entry is, from its lstat mode: only a regular file is ever read."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "other"
+
+
+def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every entry under a unit folder, by lstat: links are not followed, hidden folders skipped."""
+    out: list[tuple[Path, os.stat_result]] = []
+    try:
+        with os.scandir(folder) as it:
+            listed = sorted(it, key=lambda e: e.name)
+    except OSError:
+        log.warning("cannot list %s", readable_name(str(folder)))
+        return out
+    for entry in listed:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:  # gone since it was listed
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            if not entry.name.startswith("."):  # hidden folders belong to sync tools, not to the county
+                out.extend(_entries(Path(entry.path)))
+        elif not _IGNORED.search(entry.name):
+            out.append((Path(entry.path), st))
+    return out
 
 
 def readable_name(name: str) -> str:
@@ -71,50 +119,71 @@ def scan_inbox(
     found: list[Candidate] = []
     if not ws.inbox.exists():
         return found
+    top = sorted((p, p.lstat()) for p in ws.inbox.iterdir())
     loose = sorted(
-        readable_name(p.name) for p in ws.inbox.iterdir() if p.is_file() and not _IGNORED.search(p.name)
+        readable_name(p.name) for p, st in top if not stat.S_ISDIR(st.st_mode) and not _IGNORED.search(p.name)
     )
     if loose:  # no unit folder, so no unit to answer: the operator has to move them
         log.warning("files in inbox/ outside any unit folder are not taken: %s", ", ".join(loose))
-    for unit_dir in sorted(p for p in ws.inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for path in unit_dir.rglob("*"):
-            inner = path.relative_to(unit_dir).parts
-            # hidden folders belong to sync tools, not to the county
-            if not path.is_file() or _IGNORED.search(path.name) or any(d.startswith(".") for d in inner[:-1]):
-                continue
-            st = path.stat()
+    for unit_dir, st in top:
+        if not stat.S_ISDIR(st.st_mode) or unit_dir.name.startswith("."):
+            if stat.S_ISLNK(st.st_mode):
+                log.warning("a link in inbox/ is not a unit folder and is not followed: %s", unit_dir.name)
+            continue
+        for path, st in _entries(unit_dir):
             age = now - st.st_mtime
             # modified moments ago: it may still be being written (a clearly future time is a copy's)
             if -1.0 < age < settle_seconds:
                 continue
             rel = "/".join(readable_name(part) for part in path.relative_to(ws.root).parts)
             unit, name = readable_name(unit_dir.name), readable_name(path.name)
-            found.append(Candidate(unit, path, name, rel, st.st_mtime, st.st_size))
+            kind = entry_kind(st.st_mode)
+            size = st.st_size if kind == "file" else 0
+            found.append(Candidate(unit, path, name, rel, st.st_mtime, size, kind))
     return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.name))
 
 
 def _still_being_written(c: Candidate, now: float) -> bool:
-    if c.path.suffix.lower() not in READABLE_SUFFIXES or now - c.mtime >= UNREADABLE_GRACE_SECONDS:
+    """A young file that is not yet a whole container: a zip without its directory (written last),
+    an OLE file not a whole number of sectors. Nothing parses the workbook here: that is done
+    in the reading process, whose failure is the file's alone."""
+    if c.kind != "file" or c.path.suffix.lower() not in READABLE_SUFFIXES:
         return False
-    from python_calamine import CalamineWorkbook
-
+    if now - c.mtime >= UNREADABLE_GRACE_SECONDS:
+        return False
     try:
-        CalamineWorkbook.from_path(str(c.path))
-    except Exception:
+        with c.path.open("rb") as f:
+            head = f.read(8)
+        if head == OLE_SIGNATURE:
+            return c.size % 512 != 0
+        return not zipfile.is_zipfile(c.path)
+    except OSError:
         return True
-    return False
 
 
-def keep_copy(target: Path, content: bytes, sha256: str, mtime: float) -> None:
+def _sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def keep_copy(target: Path, content: bytes | Path, sha256: str, mtime: float) -> None:
     """Write a kept copy (archive, quarantine) whole or not at all. A copy already there is trusted
-    only if its hash is the original's: a crash in the middle of a write leaves a part file."""
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+    only if its hash is the original's: a crash in the middle of a write leaves a part file.
+    ``content`` is the bytes, or a kept file to copy in chunks (a large one)."""
+    if target.exists() and _sha256_of(target) == sha256:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f".{sha256[:16]}.part")  # short: the target's own name may be long
     try:
         with part.open("wb") as f:
-            f.write(content)
+            if isinstance(content, Path):
+                with content.open("rb") as src:
+                    shutil.copyfileobj(src, f, 1 << 20)
+            else:
+                f.write(content)
             f.flush()
             os.fsync(f.fileno())
         os.utime(part, (mtime, mtime))
@@ -162,13 +231,15 @@ def receive(
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
             if (c.rel, c.size, received_at) in seen or _still_being_written(c, now):
                 continue
-            with c.path.open("rb") as f:  # read once: hashed, then archived byte for byte
-                content = f.read()
-                st = os.fstat(f.fileno())
-            if st.st_mtime != c.mtime or st.st_size != len(content):
+            if c.kind != "file":  # a link, a pipe, a device: never followed or read, but answered
+                rows.append(_not_a_file(c, received_at, run_period))
+                seen.add((c.rel, c.size, received_at))
+                continue
+            got = _read_regular(c, ws)
+            if got is None:
                 log.info("skip %s: it changed while being read; the next run takes it", c.rel)
                 continue
-            sha = hashlib.sha256(content).hexdigest()
+            content, sha = got
             same = (c.unit_code, sha, c.name)
             if (
                 (*same, received_at) in known
@@ -181,6 +252,8 @@ def receive(
             archive_name = fitted_name(f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}")
             archived = ws.archive / c.unit_code / archive_name
             keep_copy(archived, content, sha, c.mtime)
+            if isinstance(content, Path):
+                content.unlink(missing_ok=True)
             named = period_from_name(Path(c.name).stem)
             rows.append(
                 dict(
@@ -189,7 +262,7 @@ def receive(
                     inbox_path=c.rel,
                     archive_path=str(archived.relative_to(ws.root)),
                     sha256=sha,
-                    size=len(content),
+                    size=c.size,
                     received_at=received_at,
                     period=None,
                     report_period=str(named or run_period or _fallback_period(received_at)),
@@ -204,3 +277,69 @@ def receive(
             new_ids = list(session.scalars(stmt, rows))
         session.commit()
     return new_ids
+
+
+def _read_regular(c: Candidate, ws: Workspace) -> tuple[bytes | Path, str] | None:
+    """(content, sha256) of a regular file, read once without following a link (O_NOFOLLOW) and
+    only if it is still a regular file of the size and time scanned; None if it changed. A file
+    above the size limit is copied in chunks to a spare file instead of read into memory."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(c.path, flags)
+    except OSError:  # replaced by a link (ELOOP) or gone since the scan
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime != c.mtime or st.st_size != c.size:
+            return None
+        if st.st_size <= Limits.from_env().file_mb * 2**20:
+            content = f.read()
+            if len(content) != c.size:
+                return None
+            return content, hashlib.sha256(content).hexdigest()
+        spare = ws.archive / f".incoming-{os.getpid()}-{c.mtime:.0f}.part"
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        h, n = hashlib.sha256(), 0
+        with spare.open("wb") as out:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+                out.write(chunk)
+                n += len(chunk)
+    if n != c.size:
+        spare.unlink(missing_ok=True)
+        return None
+    return spare, h.hexdigest()
+
+
+_KIND_TEXT = {
+    "symlink": "快捷方式（符号链接）",
+    "fifo": "管道文件",
+    "device": "设备文件",
+    "socket": "套接字文件",
+    "other": "特殊文件",
+}
+
+
+def not_a_file_message(kind: str) -> str:
+    return (
+        f"这是一个{_KIND_TEXT.get(kind, '特殊文件')}，不是报表文件本身，系统不读取："
+        "请把报表文件（.xlsx）本身复制到本单位文件夹后重新报送"
+    )
+
+
+def _not_a_file(c: Candidate, received_at: dt.datetime, run_period: Period | None) -> dict[str, Any]:
+    """The registration of an entry that is not a regular file: nothing archived (archive_path
+    empty), its kind in place of a hash, so intake answers it without ever reading it."""
+    named = period_from_name(Path(c.name).stem)
+    return dict(
+        unit_code=c.unit_code,
+        file_name=c.name,
+        inbox_path=c.rel,
+        archive_path="",
+        sha256=hashlib.sha256(f"{c.kind}:{c.rel}".encode("utf-8", "surrogateescape")).hexdigest(),
+        size=0,
+        received_at=received_at,
+        period=None,
+        report_period=str(named or run_period or _fallback_period(received_at)),
+        status=wh.RECEIVED,
+    )

@@ -21,6 +21,9 @@ from techreform.reference.periods import month_text
 from techreform.reference.profiles import Profile
 from techreform.rules.book import file_finding
 from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findings
+from techreform.returns.isolation import IsolatedReader
+from techreform.returns.visible import shown, visible
+from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,9 @@ def accepted_before(session: Session, sub: wh.Submission) -> bool:
 def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> None:
     """Record the decision, the findings and (if accepted) the rows, in the caller's transaction."""
     sub = session.merge(p.sub)
+    for f in p.findings:  # what the county wrote, shown as it is: invisible characters visible
+        f.message, f.value = shown(f.message, 2000), shown(f.value) if f.value is not None else None
+        f.column = visible(f.column) if f.column is not None else None  # (the sheet's name finds the sheet)
     errors = sum(f.severity == ERROR for f in p.findings)
     status = wh.REJECTED if errors else wh.ACCEPTED
     sub.period = str(p.period) if p.period else None
@@ -125,10 +131,10 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             conn.execute(insert(wh.Recognition), recognitions)
             sub.recognitions_count = len(recognitions)
         wh.settle_in_force(session, sub.unit_code, sub.period)
-    else:
+    elif sub.archive_path:  # (an entry that is no regular file was never archived)
         source = ws.root / sub.archive_path
         target = ws.quarantine / sub.unit_code / source.name
-        keep_copy(target, source.read_bytes(), sub.sha256, source.stat().st_mtime)
+        keep_copy(target, source, sub.sha256, source.stat().st_mtime)
 
 
 def fault_of_the_file(e: Exception) -> bool:
@@ -151,8 +157,11 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
             .order_by(wh.Submission.received_at, wh.Submission.id)
         ).all()
         pending = [Pending(s) for s in subs]
-        for p in pending:
-            check_file(p, profile, ws)
+        if pending:
+            # one reading process for the run, started again only after a file killed it
+            with IsolatedReader() as reader:
+                for p in pending:
+                    check_file(p, profile, ws, reader)
         run_rules(pending, lazy, "row")
         for round_ in rounds(pending):
             earlier = earlier_returns(session, round_)

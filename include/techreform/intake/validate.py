@@ -13,6 +13,7 @@ from techreform.intake.files import Pending, unprocessable
 from techreform.intake.history import Earlier, lookup
 from techreform.reference import schema
 from techreform.reference.profiles import Profile
+from techreform.returns.cellcheck import BAD_CELLS
 from techreform.rules import make_finding
 from techreform.rules.findings import WARNING
 
@@ -138,6 +139,8 @@ def _run_rules_batch(
             continue
         for rule, rid in validator.failures(sheet_kind, _frame(rows, fields), stage):
             p, row = where[rid]
+            if rule.field in row.get(BAD_CELLS, ()):  # already answered at its cell (#DIV/0!, 1e308)
+                continue
             sheet = p.parsed.projects if sheet_kind == schema.PROJECT_SHEET else p.parsed.recognitions
             headers = {name: col.header for name, col in sheet.columns.items()}
             col = sheet.columns.get(rule.field)

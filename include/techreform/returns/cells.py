@@ -40,6 +40,16 @@ _MONTH_PATTERNS = (
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
+# The earliest year a month of a project may be in: 1900 is Excel's day zero, not a start date.
+MIN_YEAR = 1950
+MAX_YEAR = 2100
+
+
+# The largest number any field may hold: 10^12 万元 is ten thousand times China's yearly GDP, and
+# anything beyond (1e308) is a typo or an attack that would overflow a Numeric column.
+MAX_ABS_NUMBER = 1e12
+
+
 def clean_text(value: Any) -> str | None:
     """A cell as text: full-width folded (NFKC), surrounding and zero-width spaces dropped."""
     if value is None or value == "":
@@ -48,8 +58,8 @@ def clean_text(value: Any) -> str | None:
     if kind is str and value.isascii():  # the common cases, without the Unicode machinery
         return value.strip() or None
     if kind is float:
-        if math.isnan(value):
-            return None
+        if not math.isfinite(value):  # NaN, inf: not blank, a value that is no number
+            return str(value)
         return str(int(value)) if value.is_integer() else str(value)
     if kind is int:
         return str(value)
@@ -60,13 +70,14 @@ def clean_text(value: Any) -> str | None:
 
 
 def parse_number(value: Any) -> tuple[float | None, bool]:
-    """(number, ok). Blank gives (None, True); text that is no number gives (None, False)."""
+    """(number, ok). Blank gives (None, True); text that is no number, and a number that is not
+    finite or beyond ``MAX_ABS_NUMBER`` (NaN, inf, 1e308), gives (None, False)."""
     if value is None or value == "":
         return None, True
     if isinstance(value, bool):
         return None, False
     if isinstance(value, int | float):
-        return (None, True) if isinstance(value, float) and math.isnan(value) else (float(value), True)
+        return _bounded(float(value))
     s = clean_text(value)
     if s is None or s in _BLANK_MARKERS:
         return None, True
@@ -74,8 +85,14 @@ def parse_number(value: Any) -> tuple[float | None, bool]:
     if s.startswith("(") and s.endswith(")"):  # (100): a negative number, as accountants write it
         s = "-" + s[1:-1]
     if _NUMBER_RE.match(s):
-        return float(s), True
+        return _bounded(float(s))
     return None, False
+
+
+def _bounded(n: float) -> tuple[float | None, bool]:
+    if not math.isfinite(n) or abs(n) > MAX_ABS_NUMBER:
+        return None, False
+    return n, True
 
 
 def parse_month(value: Any) -> tuple[int | None, bool]:
@@ -83,16 +100,20 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
     if value is None or value == "":
         return None, True
     if isinstance(value, dt.datetime | dt.date):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:  # 1900-01-00: Excel's day zero, a cell left at 0
+            return None, False
         return month_index(value.year, value.month), True
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, float) and math.isnan(value):
-            return None, True
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, False
         if float(value).is_integer() and 19000101 <= value <= 21001231:  # 20250301
             value = int(value) // 100
         if float(value).is_integer() and 190001 <= value <= 210012:  # 202503
             y, m = divmod(int(value), 100)
-            return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
-        if 1900 <= value < 2101 and not float(value).is_integer():  # 2025.3 typed into a number cell
+            return (month_index(y, m), True) if 1 <= m <= 12 and MIN_YEAR <= y else (None, False)
+        if (
+            MIN_YEAR <= value < MAX_YEAR + 1 and not float(value).is_integer()
+        ):  # 2025.3 typed into a number cell
             y, frac = divmod(round(value * 100), 100)
             m = frac // 10 if frac % 10 == 0 and frac >= 10 else frac  # 2025.1 → 1, 2025.12 → 12
             return (month_index(y, m), True) if 1 <= m <= 12 else (None, False)
@@ -114,7 +135,7 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
         m = pat.match(s)
         if m:
             y, mo = int(m.group(1)), int(m.group(2))
-            if 1900 <= y <= 2100 and 1 <= mo <= 12:
+            if MIN_YEAR <= y <= MAX_YEAR and 1 <= mo <= 12:
                 return month_index(y, mo), True
             return None, False
     if _NUMBER_RE.match(s):

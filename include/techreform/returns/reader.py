@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
+from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, PasswordError
 
 from techreform.reference import schema
+from techreform.returns.cellcheck import cell_findings
 from techreform.returns.cells import clean_text
 from techreform.returns.checks import sheet_findings
+from techreform.returns.guard import PROTECTED_MESSAGE, CellError, FileRejected, Limits, inspect
 from techreform.returns.model import ParsedReturn, Sheet, UnreadableWorkbook
 from techreform.returns.table import read_sheet
+from techreform.rules.findings import WARNING, Finding
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +49,26 @@ def _open(path: Path) -> CalamineWorkbook:
             return CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
 
 
-def read_return(path: Path) -> ParsedReturn:
-    """Parse a return workbook. Raises UnreadableWorkbook if it cannot be opened at all."""
+def read_return(path: Path, limits: Limits | None = None) -> ParsedReturn:
+    """Parse a return workbook. Raises UnreadableWorkbook if it cannot be opened at all, and
+    FileRejected if its container is beyond the limits (checked before calamine reads it) or
+    it is password-protected. Call it through ``isolation.IsolatedReader`` in intake."""
+    limits = limits or Limits.from_env()
+    inspection = inspect(path, limits)
     try:
         wb = _open(path)
-        names = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
+        visible = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
+    except PasswordError as e:
+        raise FileRejected("file_protected", PROTECTED_MESSAGE) from e
     except Exception as e:  # calamine raises several error types for broken or partial files
+        if "password" in str(e).lower() or "encrypt" in str(e).lower():
+            raise FileRejected("file_protected", PROTECTED_MESSAGE) from e
         raise UnreadableWorkbook(str(e)) from e
-    names = names or list(wb.sheet_names)
+    if not inspection.error_cells and _sniff_xls(path):
+        inspection.error_cells = _xls_error_cells(path)
+    # hidden sheets last: a 项目表 hidden behind a decoy sheet is still found, and said to be hidden
+    hidden = [n for n in wb.sheet_names if n not in visible and n != schema.METADATA_SHEET]
+    names = visible + hidden
     parsed = ParsedReturn(path=path, metadata=read_metadata(wb), projects=None, recognitions=None)
 
     def load(name: str, kind: str) -> Sheet | None:
@@ -63,6 +79,7 @@ def read_return(path: Path) -> ParsedReturn:
         except Exception as e:
             raise UnreadableWorkbook(str(e)) from e
         # skip_empty_area=False makes the grid start at A1, so indices are Excel coordinates.
+        _put_errors(grid, inspection.error_cells.get(name, {}))
         return read_sheet(name, grid, merged, kind)
 
     # The project sheet: by name first, but a sheet with rows beats an empty one (the template's
@@ -86,7 +103,30 @@ def read_return(path: Path) -> ParsedReturn:
     if parsed.projects is not None:
         _percent_formatted(path, parsed.projects)
     parsed.findings.extend(sheet_findings(parsed))
+    for sheet in (parsed.projects, parsed.recognitions):
+        if sheet is not None:
+            parsed.findings.extend(cell_findings(sheet, limits.text_chars))
+            if sheet.name in hidden:
+                parsed.findings.append(
+                    Finding(
+                        "hidden_sheet",
+                        WARNING,
+                        f"“{sheet.name}”是隐藏的工作表，已按{sheet.kind}读取：请在 Excel 中取消隐藏"
+                        "（右键工作表标签→取消隐藏），并删除不用的工作表",
+                        sheet=sheet.name,
+                    )
+                )
     return parsed
+
+
+def _put_errors(grid: list[list[Any]], errors: dict[tuple[int, int], str]) -> None:
+    """Error values where calamine left an empty cell (#DIV/0!) or gave a non-finite number."""
+    for (r, c), text in errors.items():
+        if r < len(grid):
+            line = grid[r]
+            if c >= len(line):
+                line.extend([""] * (c + 1 - len(line)))
+            line[c] = CellError(text)
 
 
 _PCT_FIELDS = tuple(f.name for f in schema.PROJECT_FIELDS if f.kind == "pct")
@@ -162,3 +202,27 @@ def _sniff_xls(path: Path) -> bool:
     """An .xls (BIFF) file, whatever its name says: its bytes start with the OLE2 signature."""
     with path.open("rb") as f:
         return f.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _xls_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Error values of an .xls (calamine reads them as empty cells), by sheet: xlrd knows them."""
+    import xlrd
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        try:
+            for name in book.sheet_names():
+                ws = book.sheet_by_name(name)
+                out[name] = {
+                    (r, c): xlrd.error_text_from_code.get(ws.cell_value(r, c), "#错误")
+                    for r in range(ws.nrows)
+                    for c, kind in enumerate(ws.row_types(r))
+                    if kind == xlrd.XL_CELL_ERROR
+                }
+                book.unload_sheet(name)
+        finally:
+            book.release_resources()
+    except Exception:  # a file xlrd takes otherwise than calamine: its errors stay unseen
+        log.debug("error cells of %s not read", path, exc_info=True)
+    return out

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Boolean,
     Date,
     DateTime,
@@ -30,6 +31,23 @@ RECEIVED = "received"  # archived and registered; not judged yet
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 SUPERSEDED = "superseded"
+
+
+# The number columns of a project, each a finite number of sensible size or NULL (migration 0006).
+FINITE_COLUMNS = (
+    "total_investment",
+    "equipment_investment",
+    "annual_plan",
+    "ytd_completed",
+    "cumulative_completed",
+    "staff_reduction_pct",
+    "energy_reduction_pct",
+    "efficiency_gain_pct",
+)
+
+
+def finite_check(column: str) -> str:
+    return f"{column} IS NULL OR ({column} >= -1e15 AND {column} <= 1e15)"
 
 
 class Base(DeclarativeBase):
@@ -100,7 +118,11 @@ class Project(Base):
     """One row of 项目表 of an accepted return, amounts in 万元, months as YYYY-MM."""
 
     __tablename__ = "project"
-    __table_args__ = (Index("ix_project_unit_period", "unit_code", "period"),)
+    __table_args__ = (
+        Index("ix_project_unit_period", "unit_code", "period"),
+        # never NaN or infinity (PostgreSQL orders NaN above every number; SQLite stores it as NULL)
+        *(CheckConstraint(finite_check(c), name=f"ck_project_{c}_finite") for c in FINITE_COLUMNS),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
