@@ -7,11 +7,16 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from techreform.pipeline import NOT_BUILT, STEPS
+from techreform.airflow_run import quiet_warnings
+from techreform.pipeline import STEP_DAGS, STEP_TITLES, STEPS
 from techreform.reference import profiles
 from techreform.reference.periods import Period
 from techreform.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,7 +124,18 @@ def cmd_template(a: argparse.Namespace) -> int:
     return 0
 
 
-def _print_intake_summary(engine, since_id: int) -> None:
+def _last_submission_id(engine: Engine) -> int:
+    from sqlalchemy import func, select
+
+    from techreform import warehouse as wh
+
+    with engine.connect() as c:
+        return int(c.execute(select(func.coalesce(func.max(wh.Submission.id), 0))).scalar_one())
+
+
+def _intake_tally(ws: Workspace, engine: Engine, since_id: int, *, every_file: bool) -> str:
+    """Print the files that need the user (the rejected ones; every file with --verbose) and
+    return the one-line tally of this intake."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -129,60 +145,69 @@ def _print_intake_summary(engine, since_id: int) -> None:
         subs = s.scalars(
             select(wh.Submission).where(wh.Submission.id > since_id).order_by(wh.Submission.id)
         ).all()
-        if not subs:
-            print("接收：没有新文件")
-            return
-        label = {
-            "accepted": "受理",
-            "rejected": "退回",
-            "superseded": "受理（已被新版本替代）",
-            "received": "待审核",
-        }
-        print(f"接收：{len(subs)} 个新文件")
-        for sub in subs:
-            print(
-                f"  {sub.unit_code}  {sub.file_name}  {label.get(sub.status, sub.status)}"
-                f"  错误{sub.errors} 提示{sub.warnings}"
-            )
+    if not subs:
+        return "完成：收件箱中没有新文件。"
+    label = {wh.ACCEPTED: "受理", wh.REJECTED: "退回", wh.SUPERSEDED: "受理（已被新版本替代）"}
+    accepted = sum(1 for x in subs if x.status in (wh.ACCEPTED, wh.SUPERSEDED))
+    rejected = sum(1 for x in subs if x.status == wh.REJECTED)
+    receipts = sum(1 for x in subs if x.receipt_path)
+    shown = subs if every_file else [x for x in subs if x.status == wh.REJECTED]
+    if shown:
+        print("各文件审核结果：" if every_file else f"退回的 {rejected} 个文件（回执已放入各单位 outbox）：")
+    for x in shown:
+        unit = ws.profile.unit(x.unit_code)
+        who = f"{unit.name}（{x.unit_code}）" if unit else x.unit_code
+        print(f"  {label.get(x.status, '待审核')}  {who}  {x.file_name}  错误{x.errors} 提示{x.warnings}")
+    pending = len(subs) - accepted - rejected
+    tail = f"，待审核 {pending}" if pending else ""
+    return f"完成：接收 {len(subs)} 个文件，受理 {accepted}，退回 {rejected}{tail}，回执 {receipts} 份。"
 
 
-def _last_submission_id(engine) -> int:
-    from sqlalchemy import func, select
-
-    from techreform import warehouse as wh
-
-    with engine.connect() as c:
-        return c.execute(select(func.coalesce(func.max(wh.Submission.id), 0))).scalar_one()
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def cmd_run(a: argparse.Namespace) -> int:
+    from techreform import warehouse
+    from techreform.airflow_run import dags_folder
+
     ws = Workspace(Path(a.workspace).resolve())
     ws.settings  # fail early, in Chinese, if this is no workspace  # noqa: B018
     steps = STEPS if a.step == "all" else (a.step,)
     rc = 0
+    tally: str | None = None
     for step in steps:
-        if step in NOT_BUILT:
-            print(f"{step}：{NOT_BUILT[step]}尚未实现，本步骤跳过")
+        dag_id, title = STEP_DAGS[step], STEP_TITLES[step]
+        if not (dags_folder() / f"{dag_id}.py").exists():
+            print(f"{title}（{dag_id}）尚未实现，本步骤跳过")
             continue
-        from techreform import warehouse
-
         engine = warehouse.connect(ws.database_url)
-        before = _last_submission_id(engine)
+        before = _last_submission_id(engine) if step == "intake" else 0
         conf = {"workspace": str(ws.root), "period": str(a.period), "settle_seconds": a.settle_seconds}
         if a.no_airflow:
+            if step != "intake":
+                print(f"{title}只能经由 Airflow 运行（去掉 --no-airflow）", file=sys.stderr)
+                rc = 2
+                continue
             from techreform.intake import run_intake
 
+            _progress(f"正在运行{title}（不经 Airflow）…")
             run_intake(ws, engine, run_period=a.period, settle_seconds=a.settle_seconds)
             state = "success"
         else:
             from techreform.airflow_run import run_dag
 
             home = Path(a.airflow_home or os.environ.get("TECHREFORM_AIRFLOW_HOME") or ws.root / ".airflow")
-            state = run_dag("techreform_intake", conf, home, quiet=not a.verbose)
-        _print_intake_summary(engine, before)
+            _progress(f"正在运行 {dag_id}（{title}）…")
+            state = run_dag(dag_id, conf, home, quiet=not a.verbose, progress=_progress)
+        if step == "intake":
+            tally = _intake_tally(ws, engine, before, every_file=a.verbose)
+        engine.dispose()
         if state != "success":
-            print(f"intake：Airflow 运行未成功（{state}），请查看日志后重试", file=sys.stderr)
+            print(f"{title}：Airflow 运行未成功（{state}），请用 --verbose 查看日志后重试", file=sys.stderr)
             rc = 1
+    if tally:
+        print(tally)
     return rc
 
 
@@ -225,12 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--airflow-home", help="Airflow 元数据目录（默认：<工作区>/.airflow）")
     r.add_argument("--no-airflow", action="store_true", help="不经 Airflow，直接在本进程运行（调试用）")
-    r.add_argument("--verbose", action="store_true", help="显示 Airflow 日志")
+    r.add_argument("--verbose", action="store_true", help="显示 Airflow 日志和每个文件的审核结果")
     r.set_defaults(func=cmd_run)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_warnings()
     a = build_parser().parse_args(argv)
     try:
         return a.func(a)

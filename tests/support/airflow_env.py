@@ -17,6 +17,9 @@ DAGS = ROOT / "dags"
 
 
 def configure() -> Path:
+    from techreform.airflow_run import quiet_warnings
+
+    quiet_warnings(preload=True)  # as the product does before it imports Airflow
     if os.environ.get("TECHREFORM_TEST_AIRFLOW_HOME"):
         return Path(os.environ["TECHREFORM_TEST_AIRFLOW_HOME"])
     home = Path(tempfile.mkdtemp(prefix="techreform-airflow-"))

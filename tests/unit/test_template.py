@@ -276,5 +276,6 @@ def test_every_shipped_profile(tmp_path, profile_id):
     assert dv.formula1 == _inline(prof.reform_types)
 
 
+@pytest.mark.slow
 def test_libreoffice_converts_to_pdf(tmp_path, path):
     to_pdf(path, tmp_path)
