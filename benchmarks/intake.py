@@ -30,7 +30,9 @@ import yaml
 
 
 def bench_profile(path: Path, units: int) -> Path:
-    with (resources.files("techreform.reference") / "data" / "gb2260_divisions.csv").open(encoding="utf-8") as f:
+    with (resources.files("techreform.reference") / "data" / "gb2260_divisions.csv").open(
+        encoding="utf-8"
+    ) as f:
         rows = [
             r
             for r in csv.DictReader(f)

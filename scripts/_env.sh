@@ -20,7 +20,7 @@ if [ -z "${HOME:-}" ]; then
   export UV_PYTHON_INSTALL_DIR=${UV_PYTHON_INSTALL_DIR:-$ROOT/.tools/python}
 fi
 # uv trusts the system's certificates, as pip does (an office proxy's own CA is installed there).
-export UV_NATIVE_TLS=${UV_NATIVE_TLS:-1}
+export UV_SYSTEM_CERTS=${UV_SYSTEM_CERTS:-1}
 # Every uv command below installs exactly what uv.lock says.
 export UV_FROZEN=1
 
@@ -36,7 +36,7 @@ else
     exit 1
   fi
   say "正在安装 uv（Python 包管理器）到 .tools/uv …"
-  "$PY" -m pip install --quiet --no-cache-dir --disable-pip-version-check --target "$ROOT/.tools/uv" uv
+  PIP_ROOT_USER_ACTION=ignore "$PY" -m pip install --quiet --no-cache-dir --disable-pip-version-check --target "$ROOT/.tools/uv" uv
   UV=("$ROOT/.tools/uv/bin/uv")
 fi
 
