@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from techreform import pipeline
 from techreform.reference.periods import Period
 from tests.conftest import meta_for, rows
@@ -14,6 +16,7 @@ def test_every_step_has_one_dag_and_a_chinese_title():
     assert (DAGS / f"{pipeline.STEP_DAGS['intake']}.py").is_file()  # the DAG file bears the DAG's id
 
 
+@pytest.mark.slow
 def test_changed_periods_are_those_whose_returns_in_force_changed(intake_ws):
     q1, q2 = Period(2026, 1), Period(2026, 2)
     intake_ws.drop("410304_2026Q1_技改项目季报.xlsx", rows(3), meta=meta_for(period=q1))
