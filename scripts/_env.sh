@@ -45,6 +45,6 @@ if [ ! -d .venv ] && "$PY" -c 'import sys; sys.exit(not (3, 11) <= sys.version_i
   export UV_PYTHON=${UV_PYTHON:-$("$PY" -c 'import sys; print(sys.executable)')}
 fi
 if [ ! -d .venv ]; then
-  say "正在建立 Python 环境 .venv（首次需下载约 200 个依赖包，视网络约需 1–5 分钟）…"
+  say "正在建立 Python 环境 .venv（首次需下载约 160 个依赖包、约 600 MB，视网络约需 1–5 分钟）…"
 fi
 "${UV[@]}" sync --quiet
