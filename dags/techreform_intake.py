@@ -2,23 +2,29 @@
 
 Runs every five minutes (and on demand): takes every settled new file from
 ``<workspace>/inbox/<unit>/``, validates it with Great Expectations, loads accepted returns and
-answers each file with a receipt in ``outbox/<unit>/``. The domain logic is in
-``techreform.pipeline``; this file only says what runs when.
+answers each file with a receipt in ``outbox/<unit>/``. When the returns in force of some
+periods changed, it emits an event on the asset ``techreform://returns`` with those periods in
+its extra (``{"periods": ["2026Q3"]}``): the later steps' DAGs are scheduled on that asset. The
+domain logic is in ``techreform.pipeline``; this file only says what runs when.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import Asset, Metadata, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from techreform.pipeline import RETURNS_ASSET, RETURNS_URI
 
 DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
+# The accepted returns in force; an event carries the periods that changed.
+RETURNS = Asset(name=RETURNS_ASSET, uri=RETURNS_URI, group="techreform")
 
 
 def _params() -> tuple[str, str | None, float]:
@@ -85,22 +91,32 @@ def techreform_intake():
         return _step(pipeline.receive, ws, period, settle)
 
     @task
-    def validate_and_load(received: int) -> int:
-        """Validate every registered file and load the accepted ones (one transaction each)."""
+    def validate_and_load(received: int) -> list[str]:
+        """Validate every registered file and load the accepted ones (one transaction each);
+        returns the periods whose returns in force changed."""
         from techreform import pipeline
 
         ws, _, _ = _params()
         return _step(pipeline.process, ws)
 
     @task
-    def publish_receipts(decided: int) -> int:
+    def publish_receipts(changed: list[str]) -> list[str]:
         """Receipts to the counties, submissions.csv and findings.csv to reports/."""
         from techreform import pipeline
 
         ws, period, _ = _params()
-        return _step(pipeline.publish, ws, period)
+        _step(pipeline.publish, ws, period)
+        return changed
 
-    publish_receipts(validate_and_load(receive()))
+    @task(outlets=[RETURNS])
+    def announce_returns(changed: list[str]) -> Iterator[Metadata]:
+        """Tell the later steps which periods' returns in force changed (skipped when none did:
+        a skipped task emits no asset event)."""
+        if not changed:
+            raise AirflowSkipException("no period's returns in force changed")
+        yield Metadata(RETURNS, extra={"periods": list(changed)})
+
+    announce_returns(publish_receipts(validate_and_load(receive())))
 
 
 techreform_intake()

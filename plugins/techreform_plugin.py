@@ -29,20 +29,31 @@ def quarter_of(when: dt.datetime) -> Period:
 class WorkingDayQuarterTimetable(Timetable):
     """Once a quarter, on the N-th working day after it ends (China's calendar)."""
 
-    def __init__(self, working_days: int = 7, hour: int = 9) -> None:
+    def __init__(
+        self, working_days: int = 7, hour: int = 9, quarters: tuple[int, ...] = (1, 2, 3, 4)
+    ) -> None:
         self.working_days = working_days
         self.hour = hour
+        self.quarters = tuple(sorted(set(quarters)))  # e.g. (2, 4): after the half year and the year
 
     @property
     def summary(self) -> str:
-        return f"季度结束后第{self.working_days}个工作日 {self.hour:02d}:00"
+        which = "" if self.quarters == (1, 2, 3, 4) else "、".join(f"Q{q}" for q in self.quarters)
+        return f"{which}季度结束后第{self.working_days}个工作日 {self.hour:02d}:00"
 
     def serialize(self) -> dict[str, Any]:
-        return {"working_days": self.working_days, "hour": self.hour}
+        return {"working_days": self.working_days, "hour": self.hour, "quarters": list(self.quarters)}
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> Timetable:
-        return cls(int(data.get("working_days", 7)), int(data.get("hour", 9)))
+        quarters = tuple(int(q) for q in data.get("quarters", (1, 2, 3, 4)))
+        return cls(int(data.get("working_days", 7)), int(data.get("hour", 9)), quarters)
+
+    def _after(self, period: Period) -> Period:
+        nxt = Period(period.year, period.quarter + 1) if period.quarter < 4 else Period(period.year + 1, 1)
+        while nxt.quarter not in self.quarters:
+            nxt = Period(nxt.year, nxt.quarter + 1) if nxt.quarter < 4 else Period(nxt.year + 1, 1)
+        return nxt
 
     def run_info(self, period: Period) -> DagRunInfo:
         start = pendulum.datetime(period.year, (period.quarter - 1) * 3 + 1, 1, tz=ZONE)
@@ -73,9 +84,9 @@ class WorkingDayQuarterTimetable(Timetable):
             if not restriction.catchup:
                 earliest = max(earliest, pendulum.now(ZONE))
             # the first quarter whose run is due at or after the earliest allowed time
-            nxt = quarter_of(earliest).previous()
+            nxt = self._after(quarter_of(earliest).previous().previous())
             while self.run_info(nxt).run_after < earliest:
-                nxt = Period(nxt.year, nxt.quarter + 1) if nxt.quarter < 4 else Period(nxt.year + 1, 1)
+                nxt = self._after(nxt)
         info = self.run_info(nxt)
         if restriction.latest is not None and info.run_after > restriction.latest:
             return None

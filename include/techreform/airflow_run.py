@@ -9,7 +9,10 @@ Airflow reads its settings when first imported: everything below sets the enviro
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def dags_folder() -> Path:
@@ -24,6 +27,24 @@ def dags_folder() -> Path:
     raise FileNotFoundError("找不到 dags/ 目录：请在项目目录中运行，或设置 TECHREFORM_DAGS_FOLDER")
 
 
+_HTTPX_WARNING = r"Using `httpx` with `starlette\.testclient` is deprecated"
+
+
+def quiet_warnings(*, preload: bool = False) -> None:
+    """Warnings meant for Airflow's developers are not the user's business: set before Airflow is
+    imported (the command line does so first thing).
+
+    fastapi's test client, which Airflow's in-process task runner imports, warns about httpx when
+    first imported. Airflow replaces the warnings machinery as it starts, so with ``preload`` the
+    module is imported here, silenced, once and for all (it costs a fraction of a second).
+    """
+    warnings.filterwarnings("ignore", message=_HTTPX_WARNING)
+    if preload:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_HTTPX_WARNING)
+            import fastapi.testclient  # noqa: F401
+
+
 def configure(airflow_home: Path, *, quiet: bool = True) -> None:
     airflow_home.mkdir(parents=True, exist_ok=True)
     os.environ["AIRFLOW_HOME"] = str(airflow_home)
@@ -31,18 +52,34 @@ def configure(airflow_home: Path, *, quiet: bool = True) -> None:
     # deployment's: a manual run must not write its runs into production metadata.
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{(airflow_home / 'airflow.db').resolve()}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder())
+    os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(dags_folder().parent / "plugins")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
     if quiet:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
 
-def run_dag(dag_id: str, conf: dict, airflow_home: Path, *, quiet: bool = True) -> str:
-    """Run one DAG to the end in this process; returns the run's final state."""
+def run_dag(
+    dag_id: str,
+    conf: dict[str, Any],
+    airflow_home: Path,
+    *,
+    quiet: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Run one DAG to the end in this process; returns the run's final state.
+
+    ``progress`` is told, in Chinese, of the steps that take a while (the first migration of the
+    metadata database).
+    """
     configure(airflow_home, quiet=quiet)
+    first = not (airflow_home / "airflow.db").exists()
+    quiet_warnings(preload=True)
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.db import upgradedb
 
+    if first and progress:
+        progress("正在准备 Airflow 元数据库（首次约需 20 秒）…")
     upgradedb()  # a no-op when the metadata database is current
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:

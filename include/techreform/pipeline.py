@@ -1,31 +1,60 @@
-"""The steps of a run, as plain functions the DAGs and the command line call (no Airflow here)."""
+"""The steps of a run, as plain functions the DAGs and the command line call (no Airflow here).
+
+Each step is a DAG of its own (``STEP_DAGS``), named after its file in ``dags/``. The DAGs are
+linked by data, not by calls: intake announces on the asset ``RETURNS_ASSET`` (URI
+``RETURNS_URI``) which periods' returns in force changed, with ``{"periods": [...]}`` in the
+event's extra, and the later steps are scheduled on that asset. This module imports nothing heavy
+at import time: DAG files and the command line read its tables before any work is done.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
-from techreform import intake, warehouse
-from techreform.reference.periods import Period
-from techreform.workspace import Workspace
+    from techreform.workspace import Workspace
 
 STEPS = ("intake", "reconcile", "check", "assess")
-NOT_BUILT = {
+# One DAG per step: the command line runs a step by running its DAG (dags/<dag_id>.py).
+STEP_DAGS = {
+    "intake": "techreform_intake",
+    "reconcile": "techreform_reconcile",
+    "check": "techreform_check",
+    "assess": "techreform_assess",
+}
+# What each step does, in the words the command line uses.
+STEP_TITLES = {
+    "intake": "县区季报接收与审核",
     "reconcile": "与统计局固定资产投资库的对账",
     "check": "季度检查指标与工作簿",
     "assess": "半年通报与年度考核",
 }
 
+# The returns in force: intake emits an event on it when a period's accepted returns changed.
+RETURNS_ASSET = "techreform_returns"
+RETURNS_URI = "techreform://returns"
+
+SETTLE_SECONDS = 5.0  # the scheduled intake's default (techreform.intake.SETTLE_SECONDS)
+
 
 def open_workspace(root: str | Path) -> tuple[Workspace, Engine]:
     """The workspace and its warehouse, which must be at the newest migration (``warehouse.NotAtHead``
     otherwise): tasks never alter the schema, ``techreform init`` and ``techreform db upgrade`` do."""
+    from techreform import warehouse
+    from techreform.workspace import Workspace
+
     ws = Workspace(Path(root).resolve())
     return ws, warehouse.open_at_head(ws.database_url, ws.root)
 
 
-def receive(root: str, period: str | None = None, settle_seconds: float = intake.SETTLE_SECONDS) -> int:
+def receive(root: str, period: str | None = None, settle_seconds: float = SETTLE_SECONDS) -> int:
+    from techreform import intake
+    from techreform.reference.periods import Period
+
     ws, engine = open_workspace(root)
     return len(
         intake.receive(
@@ -34,11 +63,123 @@ def receive(root: str, period: str | None = None, settle_seconds: float = intake
     )
 
 
-def process(root: str) -> int:
+def process(root: str) -> list[str]:
+    """Judge every registered file; returns the periods whose returns in force changed."""
+    from techreform import intake
+
     ws, engine = open_workspace(root)
-    return len(intake.process(ws, engine, ws.profile))
+    return changed_periods(engine, intake.process(ws, engine, ws.profile))
+
+
+def changed_periods(engine: Engine, decided: Iterable[int]) -> list[str]:
+    """The periods whose accepted (in force) returns changed with these decisions, oldest first.
+
+    A return accepted changes its period, even if a newer one of the same run superseded it
+    since; a rejected one leaves the return in force as it was.
+    """
+    from sqlalchemy import select
+
+    from techreform import warehouse as wh
+
+    ids = list(decided)
+    if not ids:
+        return []
+    with engine.connect() as c:
+        rows = c.execute(
+            select(wh.Submission.period)
+            .where(wh.Submission.id.in_(ids))
+            .where(wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)))
+            .where(wh.Submission.period.is_not(None))
+            .distinct()
+        ).scalars()
+        return sorted(p for p in rows if p)
 
 
 def publish(root: str, period: str | None = None) -> int:
+    from techreform import intake
+    from techreform.reference.periods import Period
+
     ws, engine = open_workspace(root)
     return len(intake.publish(ws, engine, ws.profile, run_period=Period.parse(period) if period else None))
+
+
+# ------------------------------------------------------------------------ the later steps
+
+STATISTICS_ASSET = "techreform_statistics"  # a period's statistics extract arrived or changed
+STATISTICS_URI = "techreform://statistics"
+RECONCILED_ASSET = "techreform_reconciled"  # a period was reconciled
+RECONCILED_URI = "techreform://reconciled"
+CHECKED_ASSET = "techreform_checked"  # a period's indicators and quarterly check were made
+CHECKED_URI = "techreform://checked"
+
+
+def new_statistics(root: str) -> list[str]:
+    """Periods whose statistics extract in ``stats/`` is not the one last loaded (new or changed)."""
+    from sqlalchemy import select
+
+    from techreform import warehouse as wh
+    from techreform.reconcile import extract
+
+    ws, engine = open_workspace(root)
+    if not ws.stats.is_dir():
+        return []
+    with engine.connect() as c:
+        loaded = {(p, h) for p, h in c.execute(select(wh.StatsLoad.period, wh.StatsLoad.sha256))}
+    out = []
+    for folder in sorted(p for p in ws.stats.iterdir() if p.is_dir()):
+        try:
+            found = extract.from_files(ws, folder.name)
+        except Exception:  # a broken extract is the reconciliation's to report
+            out.append(folder.name)
+            continue
+        if found is not None and (folder.name, found.sha256) not in loaded:
+            out.append(folder.name)
+    return out
+
+
+def reconcile(root: str, period: str) -> int:
+    """Reconcile one period; returns the number of linked pairs (0 without an extract). A broken
+    extract raises ``reconcile.ExtractError`` with its Chinese message; nothing is changed then."""
+    from techreform.reconcile import run_reconciliation
+
+    ws, engine = open_workspace(root)
+    result = run_reconciliation(ws, engine, period)
+    return len(result.reconciliation.links) if result.reconciliation else 0
+
+
+def check(root: str, period: str) -> list[str]:
+    """Indicators and the quarterly check of one period; returns the files written."""
+    from techreform.indicators.step import run_check
+
+    ws, engine = open_workspace(root)
+    return [str(p) for p in run_check(ws, engine, period).changed]
+
+
+def assess(root: str, period: str) -> list[str]:
+    """The half-year bulletin (Q2) or the annual assessment (Q4); returns the files written."""
+    from techreform.indicators.step import run_assess
+
+    ws, engine = open_workspace(root)
+    return [str(p) for p in run_assess(ws, engine, period).changed]
+
+
+def deliver(root: str, period: str) -> str:
+    """Mail the period's leadership workbooks not sent yet; returns what was done, in Chinese.
+    Raises when the send fails (recorded; the task is retried and the next run tries again)."""
+    from techreform.delivery.step import deliver as deliver_period
+    from techreform.indicators.step import check_inputs
+    from techreform.reference.periods import Period
+
+    ws, engine = open_workspace(root)
+    inputs = check_inputs(ws, engine, period, keep=False)
+    return deliver_period(ws, engine, Period.parse(period), inputs.result, inputs).note
+
+
+def periods_of_events(events: object) -> list[str]:
+    """The periods named in the ``extra`` of triggering asset events ({"periods": [...]})."""
+    out: set[str] = set()
+    for evs in getattr(events, "values", lambda: [])():
+        for ev in evs:
+            extra = getattr(ev, "extra", None) or {}
+            out.update(str(p) for p in extra.get("periods", []))
+    return sorted(out)

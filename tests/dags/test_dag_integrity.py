@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from techreform.pipeline import RETURNS_ASSET, RETURNS_URI, STEP_DAGS
 from tests.support.airflow_env import DAGS
+
+# Airflow's import alone takes seconds; every test here is outside the inner loop.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +43,30 @@ def test_every_dag_is_tagged_described_and_single_run(dagbag):
 
 def test_intake_dag_shape(dagbag):
     dag = dagbag.dags["techreform_intake"]
-    assert [t.task_id for t in dag.topological_sort()] == ["receive", "validate_and_load", "publish_receipts"]
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "receive",
+        "validate_and_load",
+        "publish_receipts",
+        "announce_returns",
+    ]
     assert set(dag.params.keys()) == {"workspace", "period", "settle_seconds"}
     assert dag.timetable.expression == "*/5 * * * *"
+
+
+def test_intake_announces_the_returns_in_force_on_their_asset(dagbag):
+    """The later steps' DAGs are scheduled on this asset: its name and URI are the contract."""
+    from airflow.sdk import Asset
+
+    dag = dagbag.dags["techreform_intake"]
+    outlets = {t.task_id: t.outlets for t in dag.tasks if t.outlets}
+    assert outlets == {"announce_returns": [Asset(name=RETURNS_ASSET, uri=RETURNS_URI, group="techreform")]}
+
+
+def test_every_dag_file_bears_its_dags_id_and_every_dag_is_a_step(dagbag):
+    """The command line finds a step's DAG by its file name (dags/<dag_id>.py)."""
+    for dag_id, dag in dagbag.dags.items():
+        assert Path(dag.fileloc).name == f"{dag_id}.py"
+        assert dag_id in STEP_DAGS.values()
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():

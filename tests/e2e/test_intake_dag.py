@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
 from techreform.demo import city as sample
+from techreform.pipeline import RETURNS_ASSET
 from techreform.reference import profiles
 from techreform.workspace import Workspace
 from tests.support import airflow_env
 from tests.support.databases import database
+
+# Airflow's import alone takes seconds; every test here is outside the inner loop.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +55,21 @@ def _counts(engine) -> dict[str, int]:
         }
 
 
+def _returns_events() -> list[dict]:
+    """The extras of the events on the returns-in-force asset, in the tests' Airflow database."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as s:
+        events = s.scalars(
+            select(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.name == RETURNS_ASSET)
+            .order_by(AssetEvent.id)
+        ).all()
+        return [dict(e.extra or {}) for e in events]
+
+
 def _run(dag, ws: Workspace, period: str) -> str:
     run = dag.test(run_conf={"workspace": str(ws.root), "period": period, "settle_seconds": 0})
     return str(getattr(run.state, "value", run.state))
@@ -62,6 +81,7 @@ def test_intake_dag_end_to_end(intake_dag, city, backend, tmp_path, monkeypatch)
     with database(backend, tmp_path) as url:
         monkeypatch.setenv("TECHREFORM_DATABASE_URL", url)
         engine = wh.connect(url)  # the deployment step (techreform db upgrade): tasks do not migrate
+        events_before = _returns_events()
         assert _run(intake_dag, ws, "2026Q2") == "success"
         inbox_files = sorted(p for p in ws.inbox.rglob("*") if p.is_file())
         with Session(engine) as s:
@@ -110,7 +130,15 @@ def test_intake_dag_end_to_end(intake_dag, city, backend, tmp_path, monkeypatch)
                     "message",
                 ]
 
-        # a rerun changes nothing: no new rows, no new receipts, the same CSVs
+        # the later steps hear which periods' returns in force changed: one event for the run
+        with Session(engine) as s:
+            in_force = s.scalars(
+                select(wh.Submission.period).where(wh.Submission.status.in_((wh.ACCEPTED, wh.SUPERSEDED)))
+            ).all()
+        assert _returns_events() == [*events_before, {"periods": sorted(set(in_force))}]
+        assert sorted(set(in_force)) == ["2026Q1", "2026Q2"]
+
+        # a rerun changes nothing: no new rows, no new receipts, the same CSVs, no asset event
         before = _counts(engine)
         receipts = sorted(p.name for p in ws.outbox.rglob("*.xlsx"))
         csv_before = (ws.reports_for("2026Q2") / "submissions.csv").read_bytes()
@@ -118,6 +146,7 @@ def test_intake_dag_end_to_end(intake_dag, city, backend, tmp_path, monkeypatch)
         assert _counts(engine) == before
         assert sorted(p.name for p in ws.outbox.rglob("*.xlsx")) == receipts
         assert (ws.reports_for("2026Q2") / "submissions.csv").read_bytes() == csv_before
+        assert len(_returns_events()) == len(events_before) + 1
         engine.dispose()
 
 
@@ -133,8 +162,12 @@ def test_command_line_runs_intake_through_airflow(tmp_path):
         [*cli, "run", str(ws), "--period", "2026Q1", "--step", "all"], capture_output=True, text=True, env=env
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "受理" in out.stdout
+    assert "正在运行 techreform_intake" in out.stderr  # a long step says what it is doing
     assert "尚未实现" in out.stdout  # later steps say so plainly
+    # the output ends with the tally, in Chinese, and has no developer warnings in it
+    last = out.stdout.strip().splitlines()[-1]
+    assert last.startswith("完成：接收 ") and "受理" in last and last.endswith("份。"), out.stdout
+    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
     assert (ws / "reports" / "2026Q1" / "submissions.csv").exists()
     # the run really went through Airflow: its metadata database knows the DAG run
     assert (tmp_path / "airflow" / "airflow.db").exists()

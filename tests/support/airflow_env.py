@@ -17,6 +17,9 @@ DAGS = ROOT / "dags"
 
 
 def configure() -> Path:
+    from techreform.airflow_run import quiet_warnings
+
+    quiet_warnings(preload=True)  # as the product does before it imports Airflow
     if os.environ.get("TECHREFORM_TEST_AIRFLOW_HOME"):
         return Path(os.environ["TECHREFORM_TEST_AIRFLOW_HOME"])
     home = Path(tempfile.mkdtemp(prefix="techreform-airflow-"))
@@ -24,6 +27,7 @@ def configure() -> Path:
     os.environ["TECHREFORM_TEST_AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
+    os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(DAGS.parent / "plugins")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"

@@ -418,6 +418,7 @@ def _small(tmp: Path, seed: int, **kw) -> tuple[Workspace, dict]:
     return ws, generate_city(ws, profiles.load(PROFILE), seed=seed, units=5, projects_per_unit=(6, 10), **kw)
 
 
+@pytest.mark.slow
 def test_same_seed_same_city(tmp_path):
     a, sa = _small(tmp_path / "a", 11)
     b, sb = _small(tmp_path / "b", 11)

@@ -90,6 +90,7 @@ def test_clean_return_is_accepted_kept_and_answered(intake_ws):
         ]
 
 
+@pytest.mark.slow
 def test_period_from_metadata_when_the_name_has_none(intake_ws):
     intake_ws.drop("技改项目季报.xlsx", meta=meta_for(period="2026Q1"))
     intake_ws.run()
@@ -125,6 +126,7 @@ def test_period_written_in_the_file_name(name, period):
     assert (str(in_name) if in_name else None, in_meta) == (period, None)
 
 
+@pytest.mark.slow
 def test_missing_optional_column_is_a_warning(intake_ws):
     fields = [n for n in base_row() if n != "annual_plan"]
     intake_ws.drop(NAME, fields=fields)
@@ -289,6 +291,7 @@ def test_row_errors_reject_with_excel_rows(intake_ws):
 # ------------------------------------------------------------------------------ across periods
 
 
+@pytest.mark.slow
 def test_ytd_decreased_against_previous_quarter(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=300))
     intake_ws.run()
@@ -303,6 +306,7 @@ def test_ytd_decreased_against_previous_quarter(intake_ws):
         assert wh.in_force(s, UNIT, "2026Q2") is None
 
 
+@pytest.mark.slow
 def test_ytd_rule_with_both_quarters_in_one_run(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=300))
     q2 = rows(3, ytd_completed=450)
@@ -315,6 +319,7 @@ def test_ytd_rule_with_both_quarters_in_one_run(intake_ws):
     ]
 
 
+@pytest.mark.slow
 def test_ytd_compared_with_the_return_in_force(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3, ytd_completed=500))
     intake_ws.drop(f"{UNIT}_2026Q1_v2.xlsx", rows(3, ytd_completed=300))  # corrects v1
@@ -325,6 +330,7 @@ def test_ytd_compared_with_the_return_in_force(intake_ws):
     assert intake_ws.submission(f"{UNIT}_2026Q1_v1.xlsx").status == wh.SUPERSEDED
 
 
+@pytest.mark.slow
 def test_ytd_starts_again_in_a_new_year(intake_ws):
     intake_ws.drop(f"{UNIT}_2025Q4.xlsx", rows(3, ytd_completed=900, cumulative_completed=1500))
     intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(3, ytd_completed=100))
@@ -333,6 +339,7 @@ def test_ytd_starts_again_in_a_new_year(intake_ws):
     assert intake_ws.submission(f"{UNIT}_2026Q1.xlsx").findings == []
 
 
+@pytest.mark.slow
 def test_project_vanished_is_a_warning(intake_ws):
     q1 = rows(4)
     q1[2]["status"] = "竣工"  # completed: may leave the list
@@ -355,6 +362,7 @@ def test_project_vanished_is_a_warning(intake_ws):
     assert "2026Q1" in f.message and base_row(1)["project_name"] in f.message
 
 
+@pytest.mark.slow
 def test_project_vanished_across_the_new_year(intake_ws):
     intake_ws.drop(f"{UNIT}_2025Q4.xlsx", rows(2))
     intake_ws.drop(f"{UNIT}_2026Q1.xlsx", rows(1))
@@ -364,6 +372,7 @@ def test_project_vanished_across_the_new_year(intake_ws):
     ]
 
 
+@pytest.mark.slow
 def test_project_code_filled_in_later_is_the_same_project(intake_ws):
     small = dict(total_investment=400, equipment_investment=100, annual_plan=100, cumulative_completed=300)
     q1 = rows(2)
@@ -382,6 +391,7 @@ def test_project_code_filled_in_later_is_the_same_project(intake_ws):
 # ------------------------------------------------------------------------------ versions
 
 
+@pytest.mark.slow
 def test_newer_accepted_return_supersedes(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     intake_ws.run()
@@ -399,6 +409,7 @@ def test_newer_accepted_return_supersedes(intake_ws):
         assert [r["status"] for r in csv.DictReader(f)] == ["superseded", "accepted"]
 
 
+@pytest.mark.slow
 def test_receipts_of_two_versions_in_one_run_say_which_is_in_force(intake_ws):
     import openpyxl
 
@@ -414,6 +425,7 @@ def test_receipts_of_two_versions_in_one_run_say_which_is_in_force(intake_ws):
     assert steps == [NEXT_STEP_SUPERSEDED, NEXT_STEP_CLEAN]
 
 
+@pytest.mark.slow
 def test_rejected_newer_return_leaves_the_older_in_force(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     intake_ws.run()
@@ -430,6 +442,7 @@ def test_rejected_newer_return_leaves_the_older_in_force(intake_ws):
     ]
 
 
+@pytest.mark.slow
 def test_same_file_name_overwritten_is_a_new_version(intake_ws):
     intake_ws.drop(NAME, rows(2))
     intake_ws.run()
@@ -462,6 +475,7 @@ def test_same_file_twice_in_one_drop_is_one_submission(intake_ws):
     assert sub.status == wh.ACCEPTED
 
 
+@pytest.mark.slow
 def test_same_content_under_another_name_is_judged_again(intake_ws):
     """The name carries the period: a county that renames a rejected file gets a new answer."""
     rf = intake_ws.drop("技改项目季报.xlsx", rows(3))
@@ -472,6 +486,7 @@ def test_same_content_under_another_name_is_judged_again(intake_ws):
     assert first.status == wh.REJECTED and renamed.status == wh.ACCEPTED
 
 
+@pytest.mark.slow
 def test_same_content_in_another_units_folder_is_judged_there(intake_ws):
     rf = intake_ws.drop(NAME, rows(3))
     intake_ws.drop_bytes(f"{OTHER_UNIT}_2026Q1.xlsx", rf.path.read_bytes(), unit=OTHER_UNIT)
@@ -498,6 +513,7 @@ def _snapshot(intake_ws) -> dict:
     return {"tables": tables, "files": files}
 
 
+@pytest.mark.slow
 def test_rerun_changes_nothing(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     bad = rows(3)
@@ -514,6 +530,7 @@ def test_rerun_changes_nothing(intake_ws):
     assert _snapshot(intake_ws) == before
 
 
+@pytest.mark.slow
 def test_rerun_after_a_new_file_only_takes_the_new_file(intake_ws):
     intake_ws.drop(f"{UNIT}_2026Q1_v1.xlsx", rows(3))
     intake_ws.run()
@@ -524,6 +541,7 @@ def test_rerun_after_a_new_file_only_takes_the_new_file(intake_ws):
     assert set((intake_ws.ws.outbox / UNIT).iterdir()) == receipts | {result.receipts[0]}
 
 
+@pytest.mark.slow
 def test_receipts_go_to_each_units_outbox(intake_ws):
     intake_ws.drop(NAME, rows(3))
     intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(3), unit=OTHER_UNIT)
@@ -535,6 +553,7 @@ def test_receipts_go_to_each_units_outbox(intake_ws):
         assert receipt.stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_archive_is_byte_identical_for_every_kind_of_file(intake_ws):
     originals = {
         NAME: intake_ws.drop(NAME, rows(3)).path.read_bytes(),
@@ -563,6 +582,7 @@ def test_a_file_being_written_waits_and_a_copied_future_file_does_not(intake_ws)
     assert fresh.path.exists()
 
 
+@pytest.mark.slow
 def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
 
     late = dt.datetime(2026, 4, 20, 10, 0).timestamp()  # 2026Q1 is due on 2026-04-08 (Qingming observed)
@@ -575,6 +595,7 @@ def test_a_late_return_is_accepted_with_a_file_level_warning(intake_ws):
     assert "计入按时报送率考核" in f.message and "逾期" in sub.summary
 
 
+@pytest.mark.slow
 def test_the_summary_names_the_first_problem_of_the_table_once(intake_ws):
     bad = rows(3)
     bad[2]["status"] = "在建"  # row 4, column J
@@ -587,6 +608,7 @@ def test_the_summary_names_the_first_problem_of_the_table_once(intake_ws):
     assert sub.summary.count("“项目状态”") == 1
 
 
+@pytest.mark.slow
 def test_a_late_rejected_return_is_told_to_hurry_not_that_it_counts(intake_ws):
     late = dt.datetime(2026, 4, 20, 10, 0).timestamp()
     intake_ws.drop(NAME, rows(3, status="在建"), mtime=late)
@@ -596,6 +618,7 @@ def test_a_late_rejected_return_is_told_to_hurry_not_that_it_counts(intake_ws):
     assert sub.status == wh.REJECTED and "计入" not in f.message and "尽快修改后重新报送" in f.message
 
 
+@pytest.mark.slow
 def test_a_late_correction_of_an_accepted_return_is_not_told_it_counts_as_late(intake_ws):
 
     on_time = dt.datetime(2026, 4, 7, 10, 0).timestamp()
@@ -616,6 +639,7 @@ def test_a_late_correction_of_an_accepted_return_is_not_told_it_counts_as_late(i
     assert "late_submission" in {f.rule_id for f in first_accepted.findings}
 
 
+@pytest.mark.slow
 def test_warnings_explained_in_the_note_are_not_asked_about_again(intake_ws):
     over = rows(2)
     for r in over:
@@ -710,6 +734,7 @@ def clean_outcome(tmp_path, migrated_db, validator):
     engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "target, attribute, call",
     [
@@ -789,6 +814,7 @@ class _FailingOn:
         return self.validator.failures(sheet, frame, stage)
 
 
+@pytest.mark.slow
 def test_a_file_the_rules_fail_on_is_rejected_and_the_others_go_on(intake_ws):
     odd = rows(3)
     odd[1]["project_name"] = "触发故障的项目"
@@ -806,6 +832,7 @@ def test_a_file_the_rules_fail_on_is_rejected_and_the_others_go_on(intake_ws):
     assert intake_ws.submission(f"{UNIT}_2026Q2.xlsx").status == wh.ACCEPTED
 
 
+@pytest.mark.slow
 def test_a_lone_file_the_rules_fail_on_is_rejected_when_the_rules_work_on_a_blank_row(intake_ws):
     odd = rows(3)
     odd[1]["project_name"] = "触发故障的项目"
@@ -815,6 +842,7 @@ def test_a_lone_file_the_rules_fail_on_is_rejected_when_the_rules_work_on_a_blan
     assert_rejected(intake_ws, intake_ws.submission(NAME), [("file_unprocessable", ERROR, None, None)])
 
 
+@pytest.mark.slow
 def test_a_lone_file_waits_when_the_rules_fail_on_a_blank_row_too(intake_ws):
     intake_ws.drop(NAME, rows(3))
     real = intake_ws.validator
@@ -827,6 +855,7 @@ def test_a_lone_file_waits_when_the_rules_fail_on_a_blank_row_too(intake_ws):
     assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED]
 
 
+@pytest.mark.slow
 def test_rules_failing_on_every_file_stop_the_run_and_decide_nothing(intake_ws):
     intake_ws.drop(NAME, rows(3))
     intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT)

@@ -51,6 +51,7 @@ def test_a_gbk_file_name_is_registered_under_its_chinese_name(intake_ws):
     assert intake_ws.run().received == []
 
 
+@pytest.mark.slow
 def test_a_bureau_named_folder_gets_an_answer_on_every_database(intake_ws):
     intake_ws.drop(NAME, rows(2), unit=f"{UNIT}_瀍河回族区工业和信息化局技术改造科报送文件夹")
     intake_ws.run()
@@ -59,6 +60,7 @@ def test_a_bureau_named_folder_gets_an_answer_on_every_database(intake_ws):
     assert sub.status == wh.REJECTED and {f.rule_id for f in sub.findings} == {"unknown_unit", "wrong_unit"}
 
 
+@pytest.mark.slow
 def test_what_windows_sync_tools_and_office_leave_behind_is_not_a_return(intake_ws):
     intake_ws.drop(NAME, rows(2))
     intake_ws.drop_bytes("desktop.ini", b"[.ShellClassInfo]\r\n")
@@ -95,6 +97,7 @@ def test_a_kept_copy_left_half_written_by_a_crash_is_written_again(tmp_path):
     assert target.stat().st_mtime == 1_700_000_000.0
 
 
+@pytest.mark.slow
 def test_a_half_archived_file_from_a_crashed_run_does_not_reject_the_return(intake_ws):
     rf = intake_ws.drop(NAME, rows(2))
     content = rf.path.read_bytes()
@@ -108,6 +111,7 @@ def test_a_half_archived_file_from_a_crashed_run_does_not_reject_the_return(inta
     assert sub.status == wh.ACCEPTED and (intake_ws.ws.root / sub.archive_path).read_bytes() == content
 
 
+@pytest.mark.slow
 def test_a_file_replaced_while_intake_reads_it_is_left_for_the_next_run(intake_ws, monkeypatch):
     from techreform import intake
 
@@ -142,6 +146,7 @@ def after_the_answer() -> float:
     return time.time() + 2
 
 
+@pytest.mark.slow
 def test_an_older_version_put_back_is_judged_again_and_in_force(intake_ws):
     v1 = intake_ws.drop(NAME, rows(2, ytd_completed=100))
     v1_bytes = v1.path.read_bytes()
@@ -155,6 +160,7 @@ def test_an_older_version_put_back_is_judged_again_and_in_force(intake_ws):
     assert [p.ytd_completed for p in intake_ws.submissions()[-1].projects] == [100, 100]
 
 
+@pytest.mark.slow
 def test_a_return_rejected_against_an_earlier_quarter_is_judged_again_when_sent_again(intake_ws):
     q2_name = NAME.replace(str(PERIOD), str(Q2))
     intake_ws.drop(NAME, rows(2, ytd_completed=200, cumulative_completed=1500))
@@ -173,6 +179,7 @@ def test_a_return_rejected_against_an_earlier_quarter_is_judged_again_when_sent_
     ]
 
 
+@pytest.mark.slow
 def test_a_correction_of_an_earlier_quarter_above_the_later_one_in_force_is_told(intake_ws):
     """Q1 100, Q2 200, Q3 300 in force; a Q2 correction says 400: accepted, with a warning that
     asks for the Q3 return to be corrected too."""
@@ -189,6 +196,7 @@ def test_a_correction_of_an_earlier_quarter_above_the_later_one_in_force_is_told
     ]
 
 
+@pytest.mark.slow
 def test_a_spare_copy_that_was_there_before_the_answer_is_not_a_resend(intake_ws):
     rf = intake_ws.drop(NAME, rows(2, status="在建"))  # rejected
     intake_ws.drop_bytes(f"备份/{NAME}", rf.path.read_bytes())  # a copy made a minute later
@@ -212,6 +220,7 @@ def test_a_name_as_long_as_the_file_system_allows_is_kept_and_answered(intake_ws
 # ------------------------------------------------------------------------------------ CSVs
 
 
+@pytest.mark.slow
 def test_a_crash_between_receipts_and_csvs_is_mended_by_the_rerun(intake_ws, monkeypatch):
     from techreform import intake
 
@@ -236,6 +245,7 @@ def test_a_crash_between_receipts_and_csvs_is_mended_by_the_rerun(intake_ws, mon
         assert [(r["file"], r["status"]) for r in got] == [(name, wh.ACCEPTED)]
 
 
+@pytest.mark.slow
 def test_csvs_that_did_not_change_are_not_written_again(intake_ws):
     """Someone may have them open; a scheduled run every few minutes leaves them be."""
     from techreform import intake
@@ -272,6 +282,7 @@ def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(int
     assert first.projects == [] and second.status == wh.ACCEPTED and len(second.projects) == 2
 
 
+@pytest.mark.slow
 def test_a_database_outage_stops_the_run_and_rejects_nothing(intake_ws, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
@@ -302,6 +313,7 @@ def pg_intake_ws(tmp_path, validator):
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_postgresql_takes_what_counties_write_into_free_text_and_count_cells(pg_intake_ws):
     """SQLite ignores lengths and integer ranges; PostgreSQL enforces them."""
     phone = "0379-63901234(办公室)、0379-63901235(传真),13800000000(手机,工作日9:00-17:00,节假日请先发短信)"

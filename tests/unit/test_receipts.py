@@ -456,6 +456,7 @@ def _big_return(path: Path, n_rows=50, n_cols=25) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_receipt(tmp_path):
     to_pdf(_write(tmp_path, _county_xlsx(tmp_path / "410302_2026Q3_技改项目季报.xlsx")), tmp_path)
 

@@ -542,6 +542,7 @@ def test_all_habits_at_once_are_read_right(tmp_path, suffix, validator, empty_wa
     assert len(pending.findings) == len(AMOUNT_FIELDS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
 def test_all_habits_file_is_accepted_by_intake(intake_ws, suffix):
     rf = _all_habits_file(intake_ws.ws.inbox / UNIT / f"{UNIT}_{PERIOD}_技改项目季报{suffix}")
@@ -1016,6 +1017,7 @@ def test_the_templates_own_header_wins_over_an_alias_left_of_it(tmp_path):
     assert parsed.projects.columns["status"].header == "项目状态"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("marker", ["—", "/", "-", "／"])
 def test_a_dash_in_a_required_cell_is_a_missing_value(tmp_path, marker, validator, empty_warehouse):
     data = rows(2)

@@ -59,6 +59,7 @@ def test_file_name_carries_unit_and_period():
     assert period_from_name(name) == PERIOD
 
 
+@pytest.mark.slow
 def test_directory_target_uses_standard_file_name(tmp_path, profile):
     written = write_template(tmp_path, profile, UNIT, PERIOD)
     assert written == tmp_path / "410302_2026Q3_技改项目季报.xlsx"
@@ -214,6 +215,7 @@ def test_recognition_sheet(wb):
     assert ws[f"{_column(fields, 'uscc')}2"].number_format == "@"
 
 
+@pytest.mark.slow
 def test_long_lists_move_to_hidden_lists_sheet(tmp_path, profile):
     many = tuple(f"第{i}类很长很长的改造类型名称" for i in range(1, 31))
     wide = dataclasses.replace(profile, reform_types=many)
@@ -267,6 +269,7 @@ def test_calamine_reads_it(path):
     assert len(rows) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile_id", profiles.available())
 def test_every_shipped_profile(tmp_path, profile_id):
     prof = profiles.load(profile_id)
@@ -277,5 +280,6 @@ def test_every_shipped_profile(tmp_path, profile_id):
     assert dv.formula1 == _inline(prof.reform_types)
 
 
+@pytest.mark.slow
 def test_libreoffice_converts_to_pdf(tmp_path, path):
     to_pdf(path, tmp_path)

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from techreform import warehouse as wh
+from techreform.intake.inbox import entry_kind, not_a_file_message
 from techreform.reference.periods import Period, last_ended
 from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
-from techreform.rules.book import file_finding
-from techreform.intake.inbox import entry_kind, not_a_file_message
-from techreform.reference.periods import Period
 from techreform.returns.guard import FileRejected
 from techreform.returns.isolation import IsolatedReader
+from techreform.rules.book import file_finding
 from techreform.rules.findings import ERROR, Finding
 from techreform.workbooks.template import template_file_name
 from techreform.workspace import Workspace

@@ -19,11 +19,10 @@ from techreform.intake.lock import workspace_lock
 from techreform.intake.validate import LazyValidator, run_rules
 from techreform.reference.periods import month_text
 from techreform.reference.profiles import Profile
-from techreform.rules.book import file_finding
-from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findings
 from techreform.returns.isolation import IsolatedReader
 from techreform.returns.visible import shown, visible
-from techreform.rules.findings import ERROR, WARNING, Finding, sort_key
+from techreform.rules.book import file_finding
+from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findings
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)

@@ -16,24 +16,6 @@ WARNING = "warning"  # 核实性审核: accepted, an explanation in 备注 is as
 
 # Short Chinese names of the rules about a whole file (the row rules have theirs in
 # rules/return_rules.yaml), shown in the receipt's 规则 column; findings.csv keeps the ids.
-FILE_RULE_TITLES = {
-    "unknown_unit": "非本市填报单位",
-    "wrong_unit": "报送单位不符",
-    "file_type": "文件类型不对",
-    "file_unreadable": "文件无法打开",
-    "file_unprocessable": "系统未能处理",
-    "no_period": "报告期不明",
-    "period_conflict": "报告期不一致",
-    "no_project_sheet": "缺少项目表",
-    "no_rows": "项目表无数据",
-    "missing_column": "缺少必填栏目",
-    "missing_optional_column": "缺少栏目",
-    "unit_converted": "金额单位已换算",
-    "other_table": "表下另有他表",
-    "row_ignored": "该行按合计行忽略",
-    "late_submission": "逾期报送",
-    "project_vanished": "上期项目本期未报",
-}
 
 
 @dataclass

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
