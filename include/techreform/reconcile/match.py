@@ -9,6 +9,9 @@ pair is never proposed again). Then three tiers, each assigning only what the ea
 3. **企业名称+项目名称**: within one reporting unit, a similar enterprise name and a similar project
    name (survives a mistyped credit code as well).
 
+A pair is never proposed when the records themselves say they differ: different phases (1期/2期),
+or two project codes more than one mistyped character apart; the only project of an enterprise
+on both sides is taken with a dissimilar name only when its amounts agree (a renamed project).
 Candidates are only formed inside blocks (a code, a credit code, a unit), so the work grows with
 the size of the blocks, not with library × statistics. Within a tier, pairs are taken best first:
 by score, then by how close the amounts are, then by the stable keys of both sides, so the same
@@ -17,12 +20,14 @@ input always gives the same links. Every link keeps its evidence: tier, normalis
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
 from techreform.reconcile.names import Places, code_key, company_key, project_key
@@ -35,9 +40,28 @@ TIER_NAMES = "企业名称+项目名称"
 # Similarity thresholds (rapidfuzz ratio, 0–100, on the normalised names)
 USCC_PROJECT_MIN = 60.0  # same enterprise: the project names must still be alike
 USCC_SOLE_PROJECT_MIN = 30.0  # …unless it is the enterprise's only project on both sides
+SOLE_AMOUNT_SHARE = 0.2  # …and then its year-to-date amounts agree within 20%
 NAMES_COMPANY_MIN = 80.0  # same unit, no common code: the enterprise must be the same
 NAMES_PROJECT_MIN = 60.0
 NAMES_MEAN_MIN = 80.0
+
+
+_PHASE = re.compile(r"(\d+)期")
+
+
+def _conflict(lib_project: str, stats_project: str, lib_code: str | None, stats_code: str | None) -> bool:
+    """Evidence that two similar records are not the same project: different phases (1期/2期), or
+    two project codes that differ by more than one mistyped character."""
+    a, b = _PHASE.findall(lib_project), _PHASE.findall(stats_project)
+    if a and b and a != b:
+        return True
+    return bool(lib_code and stats_code and Levenshtein.distance(lib_code, stats_code) > 1)
+
+
+def _amounts_close(a: Record, b: Record, share: float) -> bool:
+    if a.ytd is None or b.ytd is None:
+        return False
+    return abs(float(a.ytd) - float(b.ytd)) <= share * max(abs(float(b.ytd)), 1.0)
 
 
 @dataclass(frozen=True)
@@ -175,7 +199,11 @@ def match(
         for lk in lks:
             for sk in sks:
                 score = fuzz.ratio(lib.project[lk], st.project[sk])
-                if score >= USCC_PROJECT_MIN or (sole and score >= USCC_SOLE_PROJECT_MIN):
+                if _conflict(lib.project[lk], st.project[sk], lib_code[lk], st_code[sk]):
+                    continue
+                alike = score >= USCC_PROJECT_MIN
+                renamed = sole and score >= USCC_SOLE_PROJECT_MIN
+                if alike or (renamed and _amounts_close(lib.records[lk], st.records[sk], SOLE_AMOUNT_SHARE)):
                     cands.append((score, lk, sk))
     a.take_best(cands, TIER_USCC)
 
@@ -192,6 +220,8 @@ def match(
         mean = (comp + proj) / 2
         ok = (comp >= NAMES_COMPANY_MIN) & (proj >= NAMES_PROJECT_MIN) & (mean >= NAMES_MEAN_MIN)
         for i, j in zip(*np.nonzero(ok), strict=True):
-            cands.append((float(mean[i, j]), lks[i], sks[j]))
+            lk, sk = lks[i], sks[j]
+            if not _conflict(lib.project[lk], st.project[sk], lib_code[lk], st_code[sk]):
+                cands.append((float(mean[i, j]), lk, sk))
     a.take_best(cands, TIER_NAMES)
     return sorted(a.links.values(), key=lambda x: (x.library, x.stats))

@@ -60,6 +60,12 @@ class Places:
 
     names: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # a prefix is found by slicing the name at each length a place name has (longest first) and
+        # asking a set, not by trying every place name: a province has hundreds of them
+        object.__setattr__(self, "_lengths", tuple(sorted({len(n) for n in self.names}, reverse=True)))
+        object.__setattr__(self, "_set", frozenset(self.names))
+
     @classmethod
     @cache
     def for_jurisdiction(cls, code: str) -> Places:
@@ -83,18 +89,21 @@ class Places:
         return cls(tuple(sorted(found, key=lambda n: (-len(n), n))))
 
     def strip_leading(self, s: str) -> str:
+        """``s`` without the place names it starts with (at least two characters are left)."""
+        lengths: tuple[int, ...] = getattr(self, "_lengths")  # noqa: B009
+        known: frozenset[str] = getattr(self, "_set")  # noqa: B009
         changed = True
         while changed and s:
             changed = False
-            for name in self.names:
-                if s.startswith(name) and len(s) > len(name) + 1:
-                    s = s[len(name) :]
+            for n in lengths:
+                if len(s) > n + 1 and s[:n] in known:
+                    s = s[n:]
                     changed = True
                     break
         return s
 
     def is_place(self, s: str) -> bool:
-        return s in self.names
+        return s in getattr(self, "_set")  # noqa: B009
 
 
 def _base(text: str | None) -> str:
@@ -124,7 +133,9 @@ def project_key(name: str | None, places: Places) -> str:
     return stripped if len(stripped) >= 2 else s
 
 
+_DASHES = re.compile(r"[－—–‐―~～_]")
+
+
 def code_key(code: str | None) -> str:
     """A code as compared: half-width, upper case, no spaces, one kind of dash."""
-    s = _base(code).upper()
-    return re.sub(r"[－—–‐―~～_]", "-", s)
+    return _DASHES.sub("-", _base(code).upper())
