@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,15 @@ FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "sev
 
 # A cell a spreadsheet would evaluate (OWASP, CSV injection): =, +, -, @, tab, carriage return
 # (and their full-width forms, which Excel also takes) at the start of text.
+# A figure (-7.9994) is a number to a spreadsheet, not a formula: it stays as it is.
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def inert(value: Any) -> Any:
     """A CSV cell that no spreadsheet evaluates: text that would start a formula gets a leading
     apostrophe (shown as text by Excel and WPS); numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -27,11 +27,18 @@ def test_run_outside_a_workspace_says_so_in_chinese(tmp_path, capsys):
     assert "不是 techreform 工作区" in capsys.readouterr().err
 
 
-def test_steps_not_built_yet_say_so_and_succeed(tmp_path, capsys):
-    cli.main(["init", str(tmp_path / "ws"), "--profile", "luoyang-2021"])
+def test_the_later_steps_on_an_empty_workspace_say_what_they_did(tmp_path, capsys):
+    """No statistics yet: the reconciliation says so; the check still makes its workbook (the
+    reporting figures: nobody reported); Q3 has no bulletin or assessment."""
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws), "--profile", "luoyang-2021"])
     for step in ("reconcile", "check", "assess"):
-        assert cli.main(["run", str(tmp_path / "ws"), "--period", "2026Q3", "--step", step]) == 0
-    assert capsys.readouterr().out.count("尚未实现") == 3
+        assert cli.main(["run", str(ws), "--period", "2026Q3", "--step", step, "--no-airflow"]) == 0
+    out = capsys.readouterr().out
+    assert "尚无统计局数据" in out
+    assert "季度检查：reports/2026Q3/indicators.csv、季度检查_2026Q3.xlsx" in out
+    assert "通报与考核：本期无需生成" in out
+    assert (ws / "reports" / "2026Q3" / "季度检查_2026Q3.xlsx").exists()
 
 
 @pytest.mark.parametrize(
@@ -53,7 +60,7 @@ def test_init_usage_errors_are_told_in_chinese_and_create_nothing(tmp_path, caps
 
 def test_a_plain_postgresql_url_is_accepted():
     url = "postgresql://postgres@127.0.0.1:5432/postgres"
-    assert cli._database_url(url) == url  # the driver SQLAlchemy picks for it is installed
+    assert cli.args._database_url(url) == url  # the driver SQLAlchemy picks for it is installed
 
 
 def test_init_refuses_to_switch_a_workspace_to_another_profile(tmp_path, capsys):

@@ -202,13 +202,13 @@ def test_slow_hostile_files(tmp_path, migrated_db, validator, case):
         out.iw.engine.dispose()
 
 
-def test_after_an_interrupted_run_the_summary_names_the_files_it_decided(intake_ws, capsys):
+def test_after_an_interrupted_run_the_summary_names_the_files_it_decided(intake_ws):
     """The interrupted run took the files (receive) and stopped; the rerun decides them and says so,
     instead of "没有新文件"."""
     import datetime as dt
 
     from techreform import intake
-    from techreform.cli import _last_submission_id, _print_intake_summary
+    from techreform.cli.run import _last_submission_id, intake_tally
 
     intake_ws.drop("410304_2026Q1.xlsx", rows(2), meta=meta_for())
     intake_ws.drop(f"{OTHER_UNIT}_2026Q1.xlsx", rows(2), unit=OTHER_UNIT, meta=meta_for(OTHER_UNIT))
@@ -217,9 +217,8 @@ def test_after_an_interrupted_run_the_summary_names_the_files_it_decided(intake_
     started = dt.datetime.now().replace(microsecond=0)
     result = intake_ws.run()
     assert result.received == [] and len(result.decided) == 2
-    _print_intake_summary(intake_ws.engine, before, started)
-    out = capsys.readouterr().out
-    assert "没有新文件" not in out and "另审核了上次运行中断时已接收的 2 个文件" in out
+    tally = intake_tally(intake_ws.ws, intake_ws.engine, before, started, every_file=False)
+    assert "没有新文件" not in tally and "其中 2 个是上次运行中断时已接收的" in tally
 
 
 def test_the_receipts_hold_no_formula(outcome):

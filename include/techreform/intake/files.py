@@ -70,12 +70,23 @@ def check_file(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedRead
         unprocessable(p)
 
 
+def _refused(e: FileRejected) -> Finding:
+    """A file refused before or while it was read, in the words of the check that refused it."""
+    if e.rule_id == "file_protected":
+        return file_finding("file_protected", detail=e.message)
+    if e.rule_id == "file_too_slow":
+        return file_finding("file_too_slow", detail=e.message)
+    if e.rule_id == "file_unreadable":
+        return file_finding("file_unreadable", "found", detail=e.message)
+    return file_finding("file_too_large", detail=e.message)
+
+
 def _file_checks(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedReader | None) -> None:
     """File-level checks: type, readability, unit and period (DESIGN.md §3.1)."""
     sub = p.sub
     if not sub.archive_path:  # not a regular file (a link, a pipe): registered, never read
         p.period = period_of(sub.file_name, {})[0]
-        p.findings.append(Finding("not_regular_file", ERROR, not_a_file_message(_kind(ws, sub))))
+        p.findings.append(file_finding("not_regular_file", detail=not_a_file_message(_kind(ws, sub))))
         return
     if profile.unit(sub.unit_code) is None:
         p.findings.append(file_finding("unknown_unit", unit_code=sub.unit_code))
@@ -89,10 +100,10 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedRe
         isolated = reader is not None and reader.limits.isolate
         p.parsed = reader.read(path) if reader is not None and isolated else read_return(path)
     except FileRejected as e:
-        p.findings.append(Finding(e.rule_id, ERROR, e.message))
+        p.findings.append(_refused(e))
         return
     except UnreadableWorkbook:
-        p.findings.append(file_finding("file_unreadable"))
+        p.findings.append(file_finding("file_unreadable", "plain"))
         return
     meta = p.parsed.metadata
     meta_unit = meta.get("unit_code")

@@ -13,7 +13,8 @@ from techreform.returns.cells import MAX_ABS_NUMBER
 from techreform.returns.guard import CellError
 from techreform.returns.model import Sheet
 from techreform.returns.visible import shown
-from techreform.rules.findings import ERROR, Finding
+from techreform.rules.book import file_finding
+from techreform.rules.findings import Finding
 
 BAD_CELLS = "_bad_cells"  # a row's key: the fields whose cell was answered here
 
@@ -24,23 +25,18 @@ def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
     for row in sheet.rows:
         for name, col in sheet.columns.items():
             raw = row.get(f"{name}__raw")
-            problem = _problem(raw, fields[name], text_chars)
-            if problem is None:
+            where = {
+                "sheet": sheet.name,
+                "row": row["_row"],
+                "field": name,
+                "column": col.header,
+                "col_index": col.index,
+                "value": str(raw),  # shown (visible, cut) when the decision is recorded
+            }
+            finding = _problem(raw, fields[name], text_chars, where, shown(col.header))
+            if finding is None:
                 continue
-            rule_id, message = problem
-            out.append(
-                Finding(
-                    rule_id,
-                    ERROR,
-                    f"“{shown(col.header)}”{message}",
-                    sheet=sheet.name,
-                    row=row["_row"],
-                    field=name,
-                    column=col.header,
-                    col_index=col.index,
-                    value=str(raw),  # shown (visible, cut) when the decision is recorded
-                )
-            )
+            out.append(finding)
             row.setdefault(BAD_CELLS, set()).add(name)
             row[name] = None  # nothing of it may reach the warehouse (the return is rejected anyway)
             if isinstance(raw, str) and len(raw) > text_chars:
@@ -49,24 +45,24 @@ def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
     return out
 
 
-def _problem(raw: Any, f: schema.Field, text_chars: int) -> tuple[str, str] | None:
+def _problem(
+    raw: Any, f: schema.Field, text_chars: int, where: dict[str, Any], header: str
+) -> Finding | None:
+    """The cell's finding, in the words of return_rules.yaml (file_rules), or None."""
     if isinstance(raw, CellError) or (isinstance(raw, float) and not math.isfinite(raw)):
-        return (
-            "excel_error",
-            f"单元格是错误值“{raw}”，不是有效数据：请检查该单元格的公式"
-            "（如除数为0、引用已删除的单元格），改为直接填写数值后重新报送",
-        )
+        return file_finding("excel_error", where=where, header=header, value=raw)
     if f.kind in ("amount", "pct", "int") and not isinstance(raw, bool):
         n = _as_float(raw)
         if n is not None and not math.isfinite(n):
-            return (
-                "number_out_of_range",
-                f"“{shown(raw)}”不是有限的数值：请填写实际数值（单位见表头）后重新报送",
+            return file_finding(
+                "number_out_of_range", "not_finite", where=where, header=header, value=shown(raw)
             )
         if n is not None and abs(n) > MAX_ABS_NUMBER:
-            return "number_out_of_range", f"数值{shown(raw)}大得不合常理：请核对单位（万元）和数值后重新报送"
+            return file_finding(
+                "number_out_of_range", "too_large", where=where, header=header, value=shown(raw)
+            )
     if isinstance(raw, str) and len(raw) > text_chars:
-        return "text_too_long", f"有{len(raw)}个字，超过{text_chars}字的上限：请只填写该栏应填的内容"
+        return file_finding("text_too_long", where=where, header=header, length=len(raw), limit=text_chars)
     return None
 
 

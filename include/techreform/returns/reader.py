@@ -16,7 +16,7 @@ from techreform.returns.checks import sheet_findings
 from techreform.returns.guard import PROTECTED_MESSAGE, CellError, FileRejected, Limits, inspect
 from techreform.returns.model import ParsedReturn, Sheet, UnreadableWorkbook
 from techreform.returns.table import read_sheet
-from techreform.rules.findings import WARNING, Finding
+from techreform.rules.book import file_finding
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +107,9 @@ def read_return(path: Path, limits: Limits | None = None) -> ParsedReturn:
         if sheet is not None:
             parsed.findings.extend(cell_findings(sheet, limits.text_chars))
             if sheet.name in hidden:
+                hint = {"sheet": sheet.name}
                 parsed.findings.append(
-                    Finding(
-                        "hidden_sheet",
-                        WARNING,
-                        f"“{sheet.name}”是隐藏的工作表，已按{sheet.kind}读取：请在 Excel 中取消隐藏"
-                        "（右键工作表标签→取消隐藏），并删除不用的工作表",
-                        sheet=sheet.name,
-                    )
+                    file_finding("hidden_sheet", where=hint, sheet_name=sheet.name, kind=sheet.kind)
                 )
     return parsed
 

@@ -17,6 +17,7 @@ from techreform.warehouse.db import (
 )
 from techreform.warehouse.models import (
     ACCEPTED,
+    FINITE_COLUMNS,
     PROJECT_COLUMNS,
     RECEIVED,
     RECOGNITION_COLUMNS,
@@ -52,6 +53,7 @@ __all__ = [
     "StatsProject",
     "StatsUnitTotal",
     "ACCEPTED",
+    "FINITE_COLUMNS",
     "PROJECT_COLUMNS",
     "RECEIVED",
     "RECOGNITION_COLUMNS",
