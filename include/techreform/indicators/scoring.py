@@ -75,10 +75,13 @@ def settings(raw: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def grade(points: float, grades: list[dict[str, Any]]) -> str:
-    for band in sorted(grades, key=lambda b: -float(b["min"])):
+    """The band whose minimum the score reaches; the lowest band takes anything below it too
+    (deductions may take a score under zero)."""
+    bands = sorted(grades, key=lambda b: -float(b["min"]))
+    for band in bands:
         if points >= float(band["min"]) - 1e-9:
             return str(band["name"])
-    return ""
+    return str(bands[-1]["name"]) if bands else ""
 
 
 def score_unit(

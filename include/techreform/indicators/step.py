@@ -18,8 +18,6 @@ from techreform.indicators.reporting import reporting
 from techreform.indicators.scoring import Score, rank, score_unit, settings
 from techreform.indicators.store import save_run, year_history
 from techreform.indicators.targets import read_targets
-from techreform.reconcile import categories as cat
-from techreform.reconcile.model import Reconciliation
 from techreform.reconcile.store import stored_coverage
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
@@ -120,7 +118,7 @@ def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
 
 
 def yearly_occurrences(
-    engine: Engine, profile: Profile, year: int, rec: Reconciliation | None
+    engine: Engine, profile: Profile, year: int, missing: dict[str, int] | None
 ) -> dict[str, dict[str, float]]:
     """Per unit: quarters with a late first return, quarters without a return in force, and the
     year-end 应统未统 projects (from the Q4 reconciliation)."""
@@ -133,11 +131,9 @@ def yearly_occurrences(
                 out[u.unit]["missing_return"] += 1
             elif not u.on_time:
                 out[u.unit]["late_return"] += 1
-    if rec is not None:
-        for u in profile.units:
-            out[u.code]["missing_from_stats"] = sum(
-                1 for x in rec.library_of(u.code) if x.category == cat.MISSING_FROM_STATS
-            )
+    for unit, n in (missing or {}).items():
+        if unit in out:
+            out[unit]["missing_from_stats"] = n
     return out
 
 
