@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, dag, task
-from techreform_context import PARAMS, periods, workspace
+from techreform_dags import PARAMS, periods, workspace
 from techreform_plugin import WorkingDayQuarterTimetable
 
 from techreform.pipeline import CHECKED_ASSET, CHECKED_URI

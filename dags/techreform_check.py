@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, Metadata, dag, task
-from techreform_context import PARAMS, periods, workspace
+from techreform_dags import PARAMS, periods, workspace
 from techreform_plugin import WorkingDayQuarterTimetable
 
 from techreform.pipeline import CHECKED_ASSET, CHECKED_URI, RECONCILED_ASSET, RECONCILED_URI

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Metadata, dag, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-from techreform_context import PARAMS, periods, workspace
+from techreform_dags import PARAMS, periods, workspace
 
 from techreform.pipeline import (
     RECONCILED_ASSET,

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Metadata, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
-from techreform_context import PARAMS, workspace
+from techreform_dags import PARAMS, workspace
 
 from techreform.pipeline import STATISTICS_ASSET, STATISTICS_URI
 

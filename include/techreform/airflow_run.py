@@ -54,11 +54,11 @@ def configure(airflow_home: Path, *, quiet: bool = True) -> None:
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{(airflow_home / 'airflow.db').resolve()}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder())
     os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(dags_folder().parent / "plugins")
-    # as Airflow's own processes do: DAG files import their shared helpers (dags/) and the
-    # timetable plugin (plugins/) by module name
-    for folder in (dags_folder(), dags_folder().parent / "plugins"):
-        if str(folder) not in sys.path:
-            sys.path.append(str(folder))
+    # DAG files import the shared helpers and the timetable from plugins/, which Airflow puts on
+    # the import path of its processes (airflow.settings); so does a run in this process
+    plugins = str(dags_folder().parent / "plugins")
+    if plugins not in sys.path:
+        sys.path.append(plugins)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
     if quiet:

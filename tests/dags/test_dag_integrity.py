@@ -62,11 +62,35 @@ def test_intake_announces_the_returns_in_force_on_their_asset(dagbag):
     assert outlets == {"announce_returns": [Asset(name=RETURNS_ASSET, uri=RETURNS_URI, group="techreform")]}
 
 
-def test_every_dag_file_bears_its_dags_id_and_every_dag_is_a_step(dagbag):
-    """The command line finds a step's DAG by its file name (dags/<dag_id>.py)."""
+def test_every_dag_file_bears_its_dags_id_and_every_step_has_a_dag(dagbag):
+    """The command line finds a step's DAG by its file name (dags/<dag_id>.py). Besides the steps,
+    one DAG only watches for the statistics bureau's extracts."""
     for dag_id, dag in dagbag.dags.items():
         assert Path(dag.fileloc).name == f"{dag_id}.py"
-        assert dag_id in STEP_DAGS.values()
+    assert set(dagbag.dags) == {*STEP_DAGS.values(), "techreform_statistics"}
+
+
+def test_the_cycle_is_linked_by_assets_and_the_reporting_calendar(dagbag):
+    from airflow.sdk import Asset
+
+    from techreform.pipeline import CHECKED_URI, RECONCILED_URI, STATISTICS_URI
+
+    def uris(dag_id):
+        return {
+            a.uri.rstrip("/") for t in dagbag.dags[dag_id].tasks for a in t.outlets if isinstance(a, Asset)
+        }
+
+    assert uris("techreform_statistics") == {STATISTICS_URI}
+    assert uris("techreform_reconcile") == {RECONCILED_URI}
+    assert uris("techreform_check") == {CHECKED_URI}
+    timetables = {
+        d: type(dagbag.dags[d].timetable).__name__ for d in ("techreform_check", "techreform_assess")
+    }
+    assert timetables == {
+        "techreform_check": "AssetOrTimeSchedule",
+        "techreform_assess": "AssetOrTimeSchedule",
+    }
+    assert "季度结束后第7个工作日" in dagbag.dags["techreform_check"].timetable.summary
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():

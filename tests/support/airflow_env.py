@@ -29,9 +29,8 @@ def configure() -> Path:
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
     os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(DAGS.parent / "plugins")
-    for folder in (DAGS, DAGS.parent / "plugins"):  # on the import path, as in Airflow's processes
-        if str(folder) not in sys.path:
-            sys.path.append(str(folder))
+    if str(DAGS.parent / "plugins") not in sys.path:  # on the import path, as in Airflow's processes
+        sys.path.append(str(DAGS.parent / "plugins"))
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"

@@ -116,7 +116,7 @@ def test_filled_template_is_accepted_with_its_period_from_the_metadata(tmp_path,
     # another step leaves the inbox alone: --step runs that step's DAG, not intake
     assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "check"]) == 0
     said = capsys.readouterr().out.strip().splitlines()[-1]
-    assert said == "季度检查指标与工作簿（techreform_check）尚未实现，本步骤跳过"
+    assert said == "季度检查：reports/2026Q1/indicators.csv、季度检查_2026Q1.xlsx"
     assert not any(p.is_file() for p in (ws / "archive").rglob("*"))  # nothing was received
 
     assert cli.main(["run", str(ws), "--period", "2026Q1", "--step", "intake", "--no-airflow"]) == 0

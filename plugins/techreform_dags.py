@@ -1,4 +1,5 @@
-"""What the techreform DAGs share: the workspace and the periods a run works on (no DAG here)."""
+"""What the techreform DAGs share: the workspace and the periods a run works on. It lives in
+plugins/, which Airflow puts on the import path of every process (no plugin and no DAG here)."""
 
 from __future__ import annotations
 
