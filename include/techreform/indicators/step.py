@@ -22,6 +22,7 @@ from techreform.reconcile import extract as stats_extract
 from techreform.reconcile.model import Reconciliation
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
+from techreform.subsidy import estimate_for
 from techreform.workbooks.bulletin import (
     assessment_file_name,
     bulletin_file_name,
@@ -29,6 +30,7 @@ from techreform.workbooks.bulletin import (
     write_bulletin,
 )
 from techreform.workbooks.check import CheckInputs, write_check
+from techreform.workbooks.subsidy import subsidy_sheets
 from techreform.workspace import Workspace
 
 
@@ -105,7 +107,9 @@ def run_check(
     if per.quarter == 4:
         book = folder / assessment_file_name(per.year)
         scores = assessment_scores(inputs, yearly_occurrences(engine, profile, per.year, rec))
-        if write_assessment(book, inputs, scores):
+        # 奖补测算 sheets where the profile has subsidy rules (the returns in force at the year end)
+        sheets = subsidy_sheets(profile, estimate_for(engine, profile, period, ws.root, rec))
+        if write_assessment(book, inputs, scores, sheets):
             changed.append(book)
     return CheckResult(period, result, changed, warnings)
 
