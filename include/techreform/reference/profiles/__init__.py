@@ -53,6 +53,7 @@ class Unit:
     code: str
     name: str
     kind: str = field(default="division", compare=False)  # division | township | zone
+    note: str = field(default="", compare=False)  # e.g. 省直管县（市）, or where a configured code comes from
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _from_model(m: ProfileModel, raw: dict[str, Any]) -> Profile:
         name=m.name or m.id,
         document=m.document,
         jurisdiction=Unit(m.jurisdiction.code, m.jurisdiction.name),
-        units=tuple(Unit(u.code, u.name, u.kind or "division") for u in m.units),
+        units=tuple(Unit(u.code, u.name, u.kind or "division", u.note) for u in m.units),
         reform_types=tuple(m.reform_types),
         deadline_working_days=m.deadline.working_days_after_quarter,
         project_code_required_from=float(m.thresholds.project_code_required_from),

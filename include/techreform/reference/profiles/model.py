@@ -70,12 +70,11 @@ class UnitModel(_Strict):
     def _code(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str) or not re.fullmatch(r"\d{6}(\d{3}(\d{3})?)?", value.strip()):
-            raise ValueError(
-                "应为 6 位行政区划代码、9 位（或 12 位）乡镇统计用区划代码，"
-                f'现为“{value}”（请加引号，如 "410302"）'
-            )
-        return value.strip()
+        if isinstance(value, str) and re.fullmatch(r"\d{6}(\d{3}(\d{3})?)?", value.strip()):
+            return value.strip()
+        if isinstance(value, str) and len(value.strip()) > 6:
+            raise ValueError(f"乡镇的代码应为 9 位（或 12 位）统计用区划代码，如 360783100，现为“{value}”")
+        return _division(value)
 
     @model_validator(mode="after")
     def _kind(self) -> UnitModel:
