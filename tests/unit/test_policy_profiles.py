@@ -99,7 +99,8 @@ def test_luoyang_subsidy_rules_are_the_documents():
     key = rules["key_project"]
     assert (key.min_total_investment, key.min_equipment_investment, key.rate) == (500, 300, 0.30)
     assert key.cap_per_project == 1000 and key.no_double_support
-    # 五（四）2 "获评省级智能工厂、智能车间的企业，市财政分别给予 30 万元、10 万元"；五（五）1 "省级绿色工厂 … 50 万元"
+    # 五（四）2 "获评省级智能工厂、智能车间的企业，市财政分别给予 30 万元、10 万元"；
+    # 五（五）1 "获评省级绿色工厂的企业，市财政给予 50 万元一次性奖励"
     awards = {(a.category, a.level): a.amount for a in rules["recognition_awards"].awards}
     assert awards == {("智能工厂", "省级"): 30, ("智能车间", "省级"): 10, ("绿色工厂", "省级"): 50}
 
@@ -140,7 +141,8 @@ def test_xinxiang_targets_are_the_documents():
 def test_longnan_targets_units_and_libraries_are_the_documents():
     p = profiles.load("longnan-2022")
     t = _targets("longnan-2022")
-    # 龙办发〔2022〕40号 二 "到 2025 年，全市工业技改投资年均增长 20%左右，推动 110 家以上工业企业实施技术改造。
+    # 龙办发〔2022〕40号 二 "到 2025 年，全市工业技改投资年均增长 20%左右，
+    # 推动 110 家以上工业企业实施技术改造。
     # 其中，2022 年起每年分别推动 20 家、25 家、30 家、35 家工业企业实施技术改造。"
     assert t[("tech_invest_growth", 2025, None)] == 20
     assert t[("tech_reform_enterprises", 2025, 2022)] == 110
@@ -181,7 +183,8 @@ def test_zhengzhou_targets_and_units_are_the_documents():
     assert all(t[("tech_growth_gap", y, None)] == 10 for y in (2017, 2018, 2019, 2020))
     assert t[("above_scale_reformed_share", 2017, None)] == 20
     assert t[("above_scale_reformed", 2020, 2017)] == 2800
-    # 智能化改造攻坚方案 二 "2017年，培育5个智能工厂、10个智能车间，建设5个服务型制造示范企业（平台），两化融合
+    # 智能化改造攻坚方案 二 "2017年，培育5个智能工厂、10个智能车间，
+    # 建设5个服务型制造示范企业（平台），两化融合
     # 管理体系贯标企业达到10家、对标企业达到100家" (2018: 10/20/10/20/200; 2020: 20/40/20/50/500)
     years = (2017, 2018, 2020)
     assert [t[("smart_factories", y, None)] for y in years] == [5, 10, 20]
@@ -251,7 +254,8 @@ def _problem(tmp_path: Path, data: dict[str, Any]) -> str:
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        (lambda d: d["document_targets"].append({"indicator": "nonsense", "year": 2025, "value": 1}), "未知的指标“nonsense”"),
+        (lambda d: d["document_targets"].append({"indicator": "nonsense", "year": 2025, "value": 1}),
+         "未知的指标“nonsense”"),
         (lambda d: d["custom_indicators"][0]["definition"].update(sum="total_investment"), "恰好写 count"),
         (lambda d: d["custom_indicators"][0]["definition"]["where"].update(colour="红"), "不是可筛选的字段"),
         (lambda d: d["units"].append({"code": "410302100", "name": "别处镇"}), "应以本地区代码 360783 开头"),
@@ -259,11 +263,13 @@ def _problem(tmp_path: Path, data: dict[str, Any]) -> str:
         (lambda d: d["units"].append({"code": "36078", "name": "短"}), "应为 6 位数字的行政区划代码"),
         (lambda d: d["units"].append({"code": "3607831", "name": "长"}), "9 位（或 12 位）统计用区划代码"),
         (lambda d: d["subsidies"][0].pop("rate"), "应写 basis（测算基数）和 rate（比例）"),
-        (lambda d: d["subsidies"][1]["awards"].append({"category": "金奖", "level": "省级", "amount": 1}), "未知的认定类别"),
+        (lambda d: d["subsidies"][1]["awards"].append({"category": "金奖", "level": "省级", "amount": 1}),
+         "未知的认定类别"),
         (lambda d: d["assessment"]["weights"].update(unknown_thing=5), "assessment.weights.unknown_thing"),
         (lambda d: d.update(split="evenly"), "应为以下之一"),
         (lambda d: d["libraries"].append({"name": "x", "from": -1}), "不小于 0"),
-        (lambda d: d["document_targets"].append({"indicator": "x", "tracked": False, "year": 2025, "value": 1}),
+        (lambda d: d["document_targets"].append({"indicator": "x", "tracked": False, "year": 2025,
+                                                 "value": 1}),
          "应写 name"),
     ],
 )  # fmt: skip

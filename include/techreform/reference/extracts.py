@@ -128,9 +128,9 @@ DECISION_FIELDS: tuple[Field, ...] = (
 SUBSIDY_INPUTS = "奖补测算输入"
 SUBSIDY_INPUT_FIELDS: tuple[Field, ...] = (
     Field("uscc", "统一社会信用代码", "code", ("信用代码", "社会信用代码", "统一信用代码"), required=True),
-    Field("enterprise_name", "企业名称", "text", ("单位名称", "企业", "法人单位名称")),
+    Field("enterprise_name", "企业名称", "text", ("单位名称", "法人单位名称")),
     Field("project_code", "项目代码", "code", schema.PROJECT_FIELD["project_code"].aliases),
-    Field("project_name", "项目名称", "text", ("项目", "项目（认定）名称", "认定类别")),
+    Field("project_name", "项目名称", "text", ("项目或认定", "项目（认定）名称", "认定类别")),
     Field(
         "other_support",
         "已获上级或其他资金支持（万元）",

@@ -134,7 +134,7 @@ def project_lines(
         elif rule.cap_per_project is not None and computed > rule.cap_per_project:
             line.amount = float(rule.cap_per_project)
             line.arithmetic += f" → 按上限 {_w(rule.cap_per_project)}"
-            line.notes.append(f"单个项目最高 {_w(rule.cap_per_project)} 万元")
+            line.notes.append(f"单个项目最高 {rule.cap_per_project:g} 万元")
         out.append(line)
     return out
 
@@ -162,7 +162,7 @@ def enterprise_cap(lines: list[Line], cap: float, what: str) -> None:
         room = max(cap - before, 0.0)
         if line.amount > room:
             line.notes.append(
-                f"{what} {_w(cap)} 万元：本企业此前已计 {_w(before)} 万元，本项计 {_w(room)} 万元"
+                f"{what} {cap:g} 万元：本企业此前已计 {_w(before)} 万元，本项计 {_w(room)} 万元"
             )
             line.arithmetic += f" → {_w(room)}"
             line.amount = room
