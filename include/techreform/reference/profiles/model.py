@@ -78,7 +78,14 @@ class UnitModel(_Strict):
 
     @model_validator(mode="after")
     def _kind(self) -> UnitModel:
-        kind = self.kind or ("division" if len(self.code) == 6 else "township")
+        from techreform.reference.codes import gb2260
+
+        # by default: a 6-digit GB/T 2260 code is a division, another 6-digit code a configured zone
+        # (a development zone added to the county list), a 9- or 12-digit code a township
+        default = (
+            ("division" if gb2260.is_valid(self.code) else "zone") if len(self.code) == 6 else "township"
+        )
+        kind = self.kind or default
         if kind == "division" and len(self.code) != 6:
             raise ValueError(f"单位“{self.name}”为行政区划，代码应为 6 位，现为“{self.code}”")
         if kind == "township" and len(self.code) == 6:
@@ -169,7 +176,7 @@ class ProfileModel(_Strict):
         for i, u in enumerate(self.units):
             if u.kind == "division" and not gb2260.is_valid(u.code):
                 raise ValueError(
-                    f"units[{i}]：“{u.code}”不是 GB/T 2260 行政区划代码；开发区等请写 kind: zone 并配置代码"
+                    f"units[{i}]：“{u.code}”不是 GB/T 2260 行政区划代码；开发区等配置单位请写 kind: zone"
                 )
             if u.kind == "township" and not u.code.startswith(self.jurisdiction.code):
                 raise ValueError(
