@@ -464,7 +464,13 @@ def test_demo_source_names_no_profile_and_holds_no_policy_number():
     their target numbers or thresholds as a literal: the demo reads them from the profile.
     Amounts are tenths of 万元 while generating, so a hard-coded threshold would show as ×10."""
     shipped = [profiles.load(pid) for pid in profiles.available()]
-    names = {p.id for p in shipped} | {re.sub(r"[市省县]$", "", p.jurisdiction.name) for p in shipped}
+    # a province-level profile's name is in the demo's table of every province (name prefixes): not policy
+    places = {
+        re.sub(r"[市省县]$", "", p.jurisdiction.name)
+        for p in shipped
+        if not p.jurisdiction.code.endswith("0000")
+    }
+    names = {p.id for p in shipped} | places
     targets = {
         float(v) for p in shipped for how in p.raw["targets"].values() for k, v in how.items() if k != "split"
     }
@@ -509,6 +515,10 @@ def test_a_profile_with_other_types_thresholds_and_targets_gives_a_city_using_th
         reform_types=types,
         thresholds={"project_code_required_from": 2000, "key_project_from": 5000},
         targets=targets,
+        # the shipped profile's document targets and own indicators name its own reform types
+        document_targets=[],
+        custom_indicators=[],
+        indicators=[],
     )
     ws = Workspace(tmp_path / "ws")
     ws.create(str(path))

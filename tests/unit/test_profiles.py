@@ -39,7 +39,9 @@ def _problems(tmp_path: Path, data: Any) -> tuple[str, list[tuple[str, str]]]:
 def test_every_shipped_profile_is_valid(profile_id):
     p = profiles.load(profile_id)
     assert p.id == profile_id and len(p.units) >= 10 and p.reform_types
-    assert all(len(u.code) == 6 and u.code.isdigit() for u in p.units)
+    # a GB/T 2260 division (6 digits), a township's statistical code (9) or a configured zone
+    assert all(u.code.isdigit() and len(u.code) in (6, 9, 12) for u in p.units)
+    assert all(len(u.code) == 6 for u in p.units if u.kind == "division")
     assert all(isinstance(t, Target) for t in p.targets.values())
 
 

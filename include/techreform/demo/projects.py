@@ -176,7 +176,9 @@ def new_enterprise(city: City, unit: Unit) -> Enterprise:
             break
     suffix = rng.choices([s for s, _ in SUFFIXES], [w for _, w in SUFFIXES])[0]
     return Enterprise(
-        uscc=new_uscc(rng, unit.code, city.usccs),
+        uscc=new_uscc(
+            rng, unit.code if gb2260.is_valid(unit.code) else city.profile.jurisdiction.code, city.usccs
+        ),
         name=f"{city.prefix}{brand}{trade}{suffix}",
         brand=brand,
         trade=trade,

@@ -3,7 +3,7 @@ with ``for_each`` spelled out over the profile's reform types and the recognitio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -28,6 +28,7 @@ class Indicator:
     source: str
     template: str  # the catalogue id it comes from (projects_over_10m:{value} for a typed one)
     value: str | None = None  # the reform type or recognition category of a for_each indicator
+    definition: Any = field(default=None, compare=False)  # a custom indicator's (indicators.custom)
 
     @property
     def label(self) -> str:
@@ -64,7 +65,9 @@ def catalogue(profile: Profile) -> list[Indicator]:
                     value=v,
                 )
             )
-    return out
+    from techreform.indicators.custom import custom_indicators  # the profile's own: import late
+
+    return out + custom_indicators(profile)
 
 
 def assessed(profile: Profile) -> list[Indicator]:

@@ -31,6 +31,7 @@ class ProjectFacts:
     annual_plan: float | None
     smart_equipment_units: float | None
     effects: dict[str, float | None] = field(default_factory=dict)  # staff_reduction_pct → value
+    fields: dict[str, object] = field(default_factory=dict)  # other 项目表 fields, for custom indicators
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,16 @@ def values(indicators: list[Indicator], x: Inputs) -> dict[tuple[str, str], floa
     reporting = [u for u in x.units if u in x.projects]
     everyone = [p for u in reporting for p in x.projects[u]]
     for ind in indicators:
+        if ind.definition is not None:
+            continue  # a profile's own indicator (indicators.custom), below
         for u in x.units:
             out[(u, ind.id)] = _unit_value(ind, u, x)
         out[(x.jurisdiction, ind.id)] = _total_value(ind, x, reporting, everyone)
+    own = [ind for ind in indicators if ind.definition is not None]
+    if own:
+        from techreform.indicators import custom  # it computes its operands with values(): import late
+
+        out.update(custom.values(own, x, out))
     return out
 
 

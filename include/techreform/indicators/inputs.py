@@ -13,10 +13,18 @@ from techreform import warehouse as wh
 from techreform.indicators.compute import Inputs, ProjectFacts
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
+from techreform.reference.profiles.sections import PROJECT_NUMBER_FIELDS, PROJECT_TEXT_FIELDS
 
 
 def _num(v: object) -> float | None:
     return None if v is None else float(v)  # type: ignore[arg-type]
+
+
+def project_fields(proj: wh.Project) -> dict[str, object]:
+    """The 项目表 fields a profile's own indicators may filter on or sum (amounts as float)."""
+    out: dict[str, object] = {name: getattr(proj, name) for name in PROJECT_TEXT_FIELDS}
+    out.update({name: _num(getattr(proj, name)) for name in PROJECT_NUMBER_FIELDS})
+    return out
 
 
 def gather(engine: Engine, profile: Profile, period: Period) -> Inputs:
@@ -51,6 +59,7 @@ def gather(engine: Engine, profile: Profile, period: Period) -> Inputs:
                         "energy_reduction_pct": _num(proj.energy_reduction_pct),
                         "efficiency_gain_pct": _num(proj.efficiency_gain_pct),
                     },
+                    fields=project_fields(proj),
                 )
             )
         for r in s.scalars(select(wh.Recognition).where(wh.Recognition.submission_id.in_(ids))):

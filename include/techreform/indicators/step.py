@@ -21,6 +21,7 @@ from techreform.indicators.targets import read_targets
 from techreform.reconcile.store import stored_coverage
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
+from techreform.subsidy import estimate_for
 from techreform.workbooks.bulletin import (
     assessment_file_name,
     bulletin_file_name,
@@ -28,6 +29,7 @@ from techreform.workbooks.bulletin import (
     write_bulletin,
 )
 from techreform.workbooks.check import CheckInputs, write_check
+from techreform.workbooks.subsidy import subsidy_sheets
 from techreform.workspace import Workspace
 
 
@@ -112,7 +114,9 @@ def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
         scores = assessment_scores(
             inputs, yearly_occurrences(engine, inputs.profile, per.year, inputs.missing_from_stats)
         )
-        if write_assessment(book, inputs, scores):
+        # 奖补测算 sheets where the profile has subsidy rules (the returns in force at the year end)
+        sheets = subsidy_sheets(inputs.profile, estimate_for(engine, inputs.profile, period, ws.root))
+        if write_assessment(book, inputs, scores, sheets):
             changed.append(book)
     return CheckResult(period, inputs.result, changed, inputs.result.warnings)
 

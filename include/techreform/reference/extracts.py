@@ -125,11 +125,42 @@ DECISION_FIELDS: tuple[Field, ...] = (
     ),
 )
 
+SUBSIDY_INPUTS = "奖补测算输入"
+SUBSIDY_INPUT_FIELDS: tuple[Field, ...] = (
+    Field("uscc", "统一社会信用代码", "code", ("信用代码", "社会信用代码", "统一信用代码"), required=True),
+    Field("enterprise_name", "企业名称", "text", ("单位名称", "法人单位名称")),
+    Field("project_code", "项目代码", "code", schema.PROJECT_FIELD["project_code"].aliases),
+    Field("project_name", "项目名称", "text", ("项目或认定", "项目（认定）名称", "认定类别")),
+    Field(
+        "other_support",
+        "已获上级或其他资金支持（万元）",
+        "amount",
+        ("已获上级资金支持", "上级资金支持", "已获其他资金支持", "已获资金支持", "其他专项资金支持"),
+    ),
+    Field("design_fee", "方案设计费（万元）", "amount", ("改造方案设计费", "设计费", "诊断方案设计费")),
+    Field(
+        "smart_equipment_purchase",
+        "智能装备采购额（万元）",
+        "amount",
+        ("智能装备采购金额", "智能装备采购", "工业机器人及数控机床采购额", "智能设备采购额"),
+    ),
+    Field(
+        "provincial_funds", "省级财政支持金额（万元）", "amount", ("省级财政支持", "省级资金", "省级财政补助")
+    ),
+    Field(
+        "retained_tax",
+        "当年地方留存税收（万元）",
+        "amount",
+        ("地方留存税收", "地方财政实得", "税收地方留存", "当年缴纳税收地方留存部分", "地方实得税收"),
+    ),
+)
+
 FIELDS_BY_TABLE = {
     DECISIONS: DECISION_FIELDS,
     STATS_PROJECTS: STATS_PROJECT_FIELDS,
     STATS_TOTALS: STATS_TOTAL_FIELDS,
     TARGETS: TARGET_FIELDS,
+    SUBSIDY_INPUTS: SUBSIDY_INPUT_FIELDS,
 }
 
 

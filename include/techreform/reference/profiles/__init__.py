@@ -18,8 +18,28 @@ from typing import Any
 
 from techreform.reference.configfile import ConfigError, load_yaml, validate
 from techreform.reference.profiles.model import ProfileModel, Target
+from techreform.reference.profiles.sections import (
+    Assessment,
+    CustomIndicator,
+    DocumentTarget,
+    Library,
+    SubsidyRule,
+)
 
-__all__ = ["Profile", "ProfileError", "Target", "Unit", "available", "load", "parse"]
+__all__ = [
+    "Assessment",
+    "CustomIndicator",
+    "DocumentTarget",
+    "Library",
+    "Profile",
+    "ProfileError",
+    "SubsidyRule",
+    "Target",
+    "Unit",
+    "available",
+    "load",
+    "parse",
+]
 
 
 class ProfileError(ConfigError):
@@ -32,6 +52,8 @@ class ProfileError(ConfigError):
 class Unit:
     code: str
     name: str
+    kind: str = field(default="division", compare=False)  # division | township | zone
+    note: str = field(default="", compare=False)  # e.g. 省直管县（市）, or where a configured code comes from
 
 
 @dataclass(frozen=True)
@@ -50,10 +72,27 @@ class Profile:
     unit_kind: str = "县（市、区）"
     # indicator id -> how a sample city's annual target is set (rate, value, split)
     targets: Mapping[str, Target] = field(default_factory=dict, compare=False, repr=False)
+    # the policy document's own numbers, at the level it gives them, and how they go to the units
+    document_targets: tuple[DocumentTarget, ...] = field(default=(), compare=False, repr=False)
+    split: str = "proportional"
+    indicators: tuple[str, ...] = field(default=(), compare=False, repr=False)  # () = whole catalogue
+    custom_indicators: tuple[CustomIndicator, ...] = field(default=(), compare=False, repr=False)
+    assessment: Assessment | None = field(default=None, compare=False, repr=False)
+    libraries: tuple[Library, ...] = field(default=(), compare=False, repr=False)
+    subsidies: tuple[SubsidyRule, ...] = field(default=(), compare=False, repr=False)
+    subsidy_total_cap: str | None = field(default=None, compare=False, repr=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
+
+    def document_targets_of(self, year: int) -> list[DocumentTarget]:
+        return [t for t in self.document_targets if t.year == year]
+
+    def library_of(self, total_investment: float | None) -> str | None:
+        """The highest library tier a project of this total investment (万元) belongs to."""
+        tiers = [lib for lib in self.libraries if (total_investment or 0.0) >= lib.from_]
+        return max(tiers, key=lambda lib: lib.from_).name if tiers else None
 
     @property
     def unit_codes(self) -> tuple[str, ...]:
@@ -66,7 +105,7 @@ def _from_model(m: ProfileModel, raw: dict[str, Any]) -> Profile:
         name=m.name or m.id,
         document=m.document,
         jurisdiction=Unit(m.jurisdiction.code, m.jurisdiction.name),
-        units=tuple(Unit(u.code, u.name) for u in m.units),
+        units=tuple(Unit(u.code, u.name, u.kind or "division", u.note) for u in m.units),
         reform_types=tuple(m.reform_types),
         deadline_working_days=m.deadline.working_days_after_quarter,
         project_code_required_from=float(m.thresholds.project_code_required_from),
@@ -75,6 +114,14 @@ def _from_model(m: ProfileModel, raw: dict[str, Any]) -> Profile:
         leadership_office=m.leadership_office,
         unit_kind=m.unit_kind,
         targets=dict(m.targets),
+        document_targets=tuple(m.document_targets),
+        split=m.split,
+        indicators=tuple(m.indicators),
+        custom_indicators=tuple(m.custom_indicators),
+        assessment=m.assessment,
+        libraries=tuple(m.libraries),
+        subsidies=tuple(m.subsidies),
+        subsidy_total_cap=m.subsidy_total_cap,
         raw=raw,
     )
 
