@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Demo: a generated city (init --sample), then the whole run for its last quarter, through Airflow, on SQLite.
+# Demo: a generated city (init --sample) over a whole year, then the whole cycle for each quarter,
+# through Airflow, on SQLite: receipts, reconciliations, the quarterly checks, the half-year bulletin
+# (Q2) and the annual assessment (Q4).
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 WS=${1:-demo-ws}
-PERIOD=${PERIOD:-2026Q3}
+YEAR=${YEAR:-2026}
 rm -rf "$WS"
-"${UV[@]}" run techreform init "$WS" --profile "${PROFILE:-luoyang-2021}" --sample
-"${UV[@]}" run techreform run "$WS" --period "$PERIOD"
+"${UV[@]}" run techreform init "$WS" --profile "${PROFILE:-luoyang-2021}" --sample --year "$YEAR" --quarters 4
+for Q in 1 2 3 4; do
+  echo "—— ${YEAR}年第${Q}季度 ——"
+  "${UV[@]}" run techreform run "$WS" --period "${YEAR}Q${Q}"
+done
 echo
-echo "回执：$WS/outbox/<单位代码>/   报送与审核清单：$WS/reports/$PERIOD/"
+echo "回执与对账待核实清单：$WS/outbox/<单位代码>/"
+echo "对账、季度检查、半年通报、年度考核：$WS/reports/${YEAR}Q1 … ${YEAR}Q4/"

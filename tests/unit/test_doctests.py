@@ -1,4 +1,5 @@
-"""The doctests of the national-code modules (their test vectors) run with the unit tests."""
+"""The doctests of the national-code modules (their test vectors) and of the domain modules that
+carry examples run with the unit tests."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def test_doctests(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted >= 5, f"{name}: too few doctest examples"
     assert result.failed == 0, f"{name}: {result.failed} of {result.attempted} doctest examples failed"
+
+
+@pytest.mark.parametrize(
+    "name", ["techreform.reconcile.names", "techreform.indicators.forecast", "techreform.workspace"]
+)
+def test_doctests_of_the_domain(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted >= 1 and result.failed == 0, (
+        f"{name}: {result.failed} of {result.attempted} failed"
+    )

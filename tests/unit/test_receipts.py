@@ -11,18 +11,16 @@ import xlwt
 
 from techreform.rules.findings import ERROR, WARNING, Finding
 from techreform.workbooks.receipt import (
-    ERROR_FILL_COLOR,
-    EXPLAINED_FILL_COLOR,
     NEXT_STEP_CLEAN,
     NEXT_STEP_NOTED,
     NEXT_STEP_REJECTED,
     NEXT_STEP_SUPERSEDED,
     NEXT_STEP_WARNINGS,
     RECEIPT_SHEET,
-    WARNING_FILL_COLOR,
     receipt_file_name,
     write_receipt,
 )
+from techreform.workbooks.receipt_style import ERROR_FILL_COLOR, EXPLAINED_FILL_COLOR, WARNING_FILL_COLOR
 from tests.support.libreoffice import to_pdf
 
 RECEIVED = dt.datetime(2026, 10, 3, 10, 7)
@@ -654,7 +652,7 @@ def _template_like(path: Path, n_rows: int = 40) -> Path:
 
 
 def test_a_wide_sheet_prints_over_pages_with_its_key_columns_repeated(tmp_path):
-    from techreform.workbooks.receipt import _A4_WIDE
+    from techreform.workbooks.receipt_source import A4_WIDE as _A4_WIDE
 
     src = _template_like(tmp_path / "410304_2026Q1_技改项目季报.xlsx")
     findings = [Finding("bad_status", ERROR, "状态不对", "项目表", 5, "status", "项目状态", 10)]
