@@ -87,7 +87,11 @@ def _foreseeable_holidays(year: int) -> frozenset[dt.date]:
     """The holidays of a year the State Council has not yet published: those fixed by the calendar
     and the ones that fall near a quarter's deadline (元旦, 清明, 劳动节, the National Day week).
     The make-up working days are not known in advance, so a deadline may come a day late."""
-    log.warning("chinesecalendar has no %d holidays yet: fixed-date holidays only", year)
+    log.warning(
+        "chinesecalendar 尚无 %d 年的节假日安排：截止日只按可预见的节假日计算，"
+        "国务院公布后请更新 chinesecalendar",
+        year,
+    )
     days = {dt.date(year, 1, 1), dt.date(year, 5, 1), dt.date(year, 5, 2)}
     days |= {dt.date(year, 10, d) for d in range(1, 8)}
     days |= {

@@ -53,6 +53,28 @@ def title(ws: Worksheet, text: str, columns: int, subtitle: str | None = None) -
     return row
 
 
+def _text_width(text: str) -> float:
+    """Width in Excel's column units: a Chinese character takes about two."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
+
+
+def _lines(value: Any, width: float) -> int:
+    if value is None or width <= 0:
+        return 1
+    text = value if isinstance(value, str) else f"{value:,.1f}" if isinstance(value, float) else str(value)
+    return max(1, -(-int(_text_width(text)) // max(int(width) - 1, 1)))
+
+
+def fit_row_heights(
+    ws: Worksheet, first: int, rows: Sequence[Sequence[Any]], widths: Sequence[float]
+) -> None:
+    """Row heights for wrapped text (spreadsheets do not grow rows written by openpyxl)."""
+    for i, values in enumerate(rows):
+        lines = max((_lines(v, widths[c]) for c, v in enumerate(values) if c < len(widths)), default=1)
+        if lines > 1:
+            ws.row_dimensions[first + i].height = 15 * min(lines, 12)
+
+
 def table(
     ws: Worksheet,
     headers: Sequence[str],
@@ -81,6 +103,8 @@ def table(
                 cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
     for c, w in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
+    if widths:
+        fit_row_heights(ws, start_row, [list(headers), *rows], widths)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     return start_row
 
@@ -88,7 +112,8 @@ def table(
 def print_setup(ws: Worksheet, *, header_row: int, landscape: bool = True, fit_width: bool = True) -> None:
     """Print-ready: landscape A4, one page wide, the title rows repeated on every page."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    wide = sum((d.width or 8.43) for d in ws.column_dimensions.values()) > 190
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if wide else ws.PAPERSIZE_A4  # a wide table stays legible
     if fit_width:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1

@@ -26,6 +26,16 @@ from techreform.workbooks.common import (
 )
 
 DECISION_HEADER = "统计局意见（确认/否决/关联）"
+# What to do, in a few words for the rows (the sheet's subtitle says it in full: NEXT_STEP)
+TODO = {
+    cat.MISSING_FROM_STATS: "督促申报入库",
+    cat.AMOUNT_MISMATCH: "核对本年累计",
+    cat.NATURE_MISMATCH: "核实建设性质",
+    cat.DUPLICATE_REPORT: "核实项目所在地",
+    cat.MISSING_FROM_LIBRARY: "县区核实补报",
+    cat.MATCHED: "无需处理",
+    cat.NOT_REQUIRED: "暂不需入统",
+}
 NEXT_STEP = {
     cat.MISSING_FROM_STATS: "县区督促项目单位按统计制度申报入库；统计局核实后纳入固定资产投资统计",
     cat.AMOUNT_MISMATCH: "县区与统计局核对本年累计完成投资，以统计口径为准更正报表或统计数据",
@@ -60,7 +70,7 @@ _LIB_HEADERS = (
     "下一步",
     DECISION_HEADER,
 )
-_LIB_WIDTHS = (9, 10, 26, 21, 30, 26, 8, 11, 11, 11, 11, 14, 30, 40, 18)
+_LIB_WIDTHS = (9, 10, 26, 21, 30, 26, 8, 11, 11, 11, 11, 14, 30, 14, 18)
 _STATS_HEADERS = (
     "单位代码",
     "单位",
@@ -75,7 +85,7 @@ _STATS_HEADERS = (
     "下一步",
     DECISION_HEADER,
 )
-_STATS_WIDTHS = (9, 10, 12, 26, 21, 30, 26, 14, 11, 11, 40, 18)
+_STATS_WIDTHS = (9, 10, 12, 26, 21, 30, 26, 14, 11, 11, 14, 18)
 
 
 def _unit_name(profile: Profile, code: str) -> str:
@@ -102,7 +112,7 @@ def _library_row(profile: Profile, x: LibraryItem) -> list[Any]:
         x.stats_project_id,
         _how(x),
         x.source,
-        NEXT_STEP[x.category],
+        TODO[x.category],
         None,
     ]
 
@@ -119,7 +129,7 @@ def _stats_row(profile: Profile, s: StatsItem) -> list[Any]:
         s.construction_nature,
         s.total_investment,
         s.ytd_completed,
-        NEXT_STEP[cat.MISSING_FROM_LIBRARY],
+        TODO[cat.MISSING_FROM_LIBRARY],
         None,
     ]
 
