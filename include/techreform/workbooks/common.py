@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -81,7 +82,7 @@ def table(
                 cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
     for c, w in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1).coordinate
     return start_row
 
 
@@ -90,7 +91,7 @@ def print_setup(ws: Worksheet, *, header_row: int, landscape: bool = True, fit_w
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        fit_to_page(ws)
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"1:{header_row}"
@@ -102,6 +103,21 @@ def new_workbook() -> Workbook:
     wb = Workbook()
     wb.properties.creator = "techreform"
     return wb
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook starts with (openpyxl types ``Workbook.active`` as maybe absent)."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    return ws
+
+
+def fit_to_page(ws: Worksheet) -> None:
+    """Scale the print to the page (the sheet's page set-up properties made if absent)."""
+    props = ws.sheet_properties.pageSetUpPr
+    if props is None:
+        props = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    props.fitToPage = True
 
 
 def save_stable(wb: Workbook, path: Path) -> bool:
