@@ -85,6 +85,8 @@ def test_the_bulletin_and_the_assessment(city):
     bulletin = _book(ws, "2026Q2", "半年通报_2026H1.xlsx")
     words = "".join(str(c.value or "") for c in bulletin["通报"]["A"])
     assert "上半年" in words and "一、总体情况" in words and "技改投资" in words
+    # each paragraph fills one cell (a paragraph given as a bare string was once written a character a row)
+    assert all(len(str(c.value)) > 4 for c in bulletin["通报"]["A"] if c.value is not None)
     assessment = _book(ws, "2026Q4", "年度考核_2026.xlsx")
     assert assessment.sheetnames[:2] == ["考核结果", "计分明细"]
     result = [[c.value for c in r] for r in assessment["考核结果"].iter_rows(min_row=4)]

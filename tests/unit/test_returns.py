@@ -983,6 +983,28 @@ def test_percent_typed_into_excel_is_read_as_a_percentage(tmp_path):
     assert [second[n] for n in pcts] == [0.15, 0.5, 0.8]
 
 
+def test_percent_cells_around_a_blank_cell_are_still_read_as_percentages(tmp_path):
+    """A blank cell between percentages is absent from the file: it must not hide the formats."""
+    import openpyxl
+
+    grid = _header_grid(["总投资（万元）", "减少产线员工（%）", "降低综合能耗（%）", "提升生产效率（%）"])
+    grid.append(_header_grid([], [])[1] + [5000, 0.15, None, 0.8])
+    path = tmp_path / "410304_2026Q1.xlsx"
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = schema.PROJECT_SHEET
+    for row in grid:
+        ws.append(row)
+    ws["J2"].number_format = ws["L2"].number_format = "0%"
+    book.save(path)
+    (row,) = read_return(path).projects.rows
+    assert (row["staff_reduction_pct"], row["energy_reduction_pct"], row["efficiency_gain_pct"]) == (
+        15.0,
+        None,
+        80.0,
+    )
+
+
 @pytest.mark.parametrize(
     ("headers", "values", "want"),
     [

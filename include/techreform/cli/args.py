@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from techreform.reference import profiles
 from techreform.reference.periods import Period
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         (r"argument (\S+): (.*)", "参数 {0}：{1}"),  # our own checks' messages, already Chinese
     )
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         for pattern, chinese in self._MESSAGES:
             m = re.fullmatch(pattern, message)
             if m:

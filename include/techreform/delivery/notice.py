@@ -44,7 +44,7 @@ def ranking_chart(path: Path, profile: Profile, result: Indicators, ind: Indicat
     by_rate = any(r.completion_rate is not None for r in rows)
     values = [(r.completion_rate or 0.0) * 100 if by_rate else (r.value or 0.0) for r in rows]
     font = _cjk_font()
-    labels = [(profile.unit(r.unit).name if profile.unit(r.unit) and font else r.unit) for r in rows]
+    labels = [(unit.name if font and (unit := profile.unit(r.unit)) else r.unit) for r in rows]
     if font:
         plt.rcParams["font.family"] = font
     fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(rows) + 1.2), dpi=110)

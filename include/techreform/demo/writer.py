@@ -74,7 +74,7 @@ def _covered(sheet: Sheet, r: int, c: int) -> bool:
 
 def _save_xlsx(path: Path, sheets: Sequence[Sheet], date_format: str) -> None:
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name)
         for r, cells in sheet.cells.items():

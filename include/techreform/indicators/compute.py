@@ -49,6 +49,10 @@ class Coverage:
     missing_from_stats: int
 
 
+# a recognition (category, level, year) of the warehouse, whose fields may be empty
+RecognitionRow = tuple[str | None, str | None, int | None]
+
+
 @dataclass
 class Inputs:
     year: int
@@ -56,7 +60,7 @@ class Inputs:
     jurisdiction: str
     key_project_from: float
     projects: dict[str, list[ProjectFacts]]  # only units with an accepted return in force
-    recognitions: dict[str, list[tuple[str, str, int | None]]]  # (category, level, year)
+    recognitions: dict[str, list[RecognitionRow]]
     totals: dict[str, UnitTotals] | None  # None: no statistics extract for the period
     coverage: dict[str, Coverage] | None  # None: no reconciliation for the period
     on_time: dict[str, bool]  # units with an accepted return: was the first one on time

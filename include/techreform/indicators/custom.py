@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from techreform.indicators.catalogue import Indicator, _spec
-from techreform.indicators.compute import Inputs, ProjectFacts
+from techreform.indicators.compute import Inputs, ProjectFacts, RecognitionRow
 from techreform.reference.profiles import Profile
 from techreform.reference.profiles.sections import Definition, describe
 
@@ -66,7 +66,7 @@ def project_passes(d: Definition, p: ProjectFacts) -> bool:
     return True
 
 
-def recognition_passes(d: Definition, row: tuple[str, str, int | None], year: int) -> bool:
+def recognition_passes(d: Definition, row: RecognitionRow, year: int) -> bool:
     category, level, when = row
     if "category" in d.where and category not in d.values_of("category"):
         return False
@@ -88,7 +88,7 @@ def _over_projects(d: Definition, ps: list[ProjectFacts]) -> float:
     return sum(_number(_field(p, str(d.sum))) or 0.0 for p in chosen)
 
 
-def _count_recognitions(d: Definition, rows: list[tuple[str, str, int | None]], year: int) -> float:
+def _count_recognitions(d: Definition, rows: list[RecognitionRow], year: int) -> float:
     return float(sum(1 for r in rows if recognition_passes(d, r, year)))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.indicators.compute import Inputs, ProjectFacts
+from techreform.indicators.compute import Inputs, ProjectFacts, RecognitionRow
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 from techreform.reference.profiles.sections import PROJECT_NUMBER_FIELDS, PROJECT_TEXT_FIELDS
@@ -34,7 +34,7 @@ def gather(engine: Engine, profile: Profile, period: Period) -> Inputs:
 
     p = str(period)
     projects: dict[str, list[ProjectFacts]] = defaultdict(list)
-    recognitions: dict[str, list[tuple[str, str, int | None]]] = defaultdict(list)
+    recognitions: dict[str, list[RecognitionRow]] = defaultdict(list)
     on_time: dict[str, bool] = {}
     with Session(engine) as s:
         in_force = s.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ def save_run(engine: Engine, result: Indicators) -> int:
             for r in result.rows
         ]
         if rows:
-            s.execute(wh.IndicatorValue.__table__.insert(), rows)
+            s.connection().execute(insert(wh.IndicatorValue), rows)
         return run.id
 
 

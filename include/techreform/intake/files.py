@@ -16,6 +16,7 @@ from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES, ParsedReturn, UnreadableWorkbook, period_of, read_return
 from techreform.returns.guard import FileRejected
 from techreform.returns.isolation import IsolatedReader
+from techreform.returns.model import Sheet
 from techreform.rules.book import file_finding
 from techreform.rules.findings import ERROR, Finding
 from techreform.workbooks.template import template_file_name
@@ -52,6 +53,13 @@ class Pending:
     def can_compare_history(self) -> bool:
         """The cross-period rules compare with the unit's earlier returns: only for the unit's own."""
         return self.can_validate_rows and not self._file_errors()
+
+    @property
+    def projects(self) -> Sheet:
+        """The project sheet of a return that has one (see ``can_validate_rows``)."""
+        if self.parsed is None or self.parsed.projects is None:
+            raise ValueError(f"submission {self.sub.id} has no project sheet")
+        return self.parsed.projects
 
 
 def unprocessable(p: Pending) -> None:

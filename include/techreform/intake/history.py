@@ -79,7 +79,7 @@ def earlier_returns(session: Session, files: list[Pending]) -> dict[int, Earlier
         assert p.period is not None
         earlier = [s for s in accepted[p.sub.unit_code] if s.period and s.period < str(p.period)]
         e = Earlier(latest=earlier[0] if earlier else None)
-        e.same_year = next((s for s in earlier if s.period >= f"{p.period.year}Q1"), None)
+        e.same_year = next((s for s in earlier if s.period and s.period >= f"{p.period.year}Q1"), None)
         later = [
             s
             for s in accepted[p.sub.unit_code]
@@ -126,11 +126,11 @@ def vanished(p: Pending, e: Earlier | None) -> list[Finding]:
     if not p.can_compare_history or e is None or e.latest is None:
         return []
     earlier, prev = e.latest, e.latest_projects
-    now = {k for r in p.parsed.projects.rows for k in project_keys(r)}
+    now = {k for r in p.projects.rows for k in project_keys(r)}
     out = []
     for proj in {id(x): x for x in prev.values()}.values():
         if not (set(project_keys(as_row(proj))) & now) and proj.status not in ("竣工", "投产"):
-            where = {"sheet": p.parsed.projects.name, "field": "project_code", "value": proj.project_code}
+            where = {"sheet": p.projects.name, "field": "project_code", "value": proj.project_code}
             out.append(
                 file_finding(
                     "project_vanished",

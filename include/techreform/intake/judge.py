@@ -113,9 +113,11 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
     if p.findings:
         conn.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
     if status == wh.ACCEPTED and p.parsed is not None:
-        common = {"submission_id": sub.id, "unit_code": sub.unit_code, "period": sub.period}
+        period = sub.period
+        assert period is not None  # a return without a period is rejected
+        common = {"submission_id": sub.id, "unit_code": sub.unit_code, "period": period}
         projects = []
-        for row in p.parsed.projects.rows:
+        for row in p.projects.rows:
             values = {k: row.get(k) for k in wh.PROJECT_COLUMNS}
             for m in ("start_month", "planned_completion"):
                 values[m] = month_text(int(row[m])) if row.get(m) is not None else None
@@ -129,7 +131,7 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             ]
             conn.execute(insert(wh.Recognition), recognitions)
             sub.recognitions_count = len(recognitions)
-        wh.settle_in_force(session, sub.unit_code, sub.period)
+        wh.settle_in_force(session, sub.unit_code, period)
     elif sub.archive_path:  # (an entry that is no regular file was never archived)
         source = ws.root / sub.archive_path
         target = ws.quarantine / sub.unit_code / source.name

@@ -141,7 +141,9 @@ def _run_rules_batch(
             p, row = where[rid]
             if rule.field in row.get(BAD_CELLS, ()):  # already answered at its cell (#DIV/0!, 1e308)
                 continue
+            assert p.parsed is not None
             sheet = p.parsed.projects if sheet_kind == schema.PROJECT_SHEET else p.parsed.recognitions
+            assert sheet is not None  # the rows were read from it
             headers = {name: col.header for name, col in sheet.columns.items()}
             col = sheet.columns.get(rule.field)
             finding = make_finding(rule, row, sheet.name, headers, col.index if col else None)

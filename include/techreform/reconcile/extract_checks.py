@@ -121,7 +121,9 @@ def _run(sheet: Sheet, checks: list[Check]) -> list[tuple[Check, list[int], list
     for r in result.results:
         if r.success:
             continue
-        c = present[int(r.expectation_config.meta["i"])]
+        config = r.expectation_config
+        assert config is not None and config.meta is not None  # each expectation was added with its meta
+        c = present[int(config.meta["i"])]
         idx = r.result.get("unexpected_index_list") or []
         rows = sorted({int(x["_row"]) for x in idx if isinstance(x, dict) and "_row" in x})
         values = list(dict.fromkeys(r.result.get("unexpected_list") or []))

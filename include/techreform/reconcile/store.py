@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -175,7 +175,7 @@ def save(engine: Engine, rec: Reconciliation) -> int:
                 }
             )
         if items:
-            s.execute(wh.ReconItem.__table__.insert(), items)
+            s.connection().execute(insert(wh.ReconItem), items)
         return run.id
 
 

@@ -125,16 +125,16 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
     if s is None or s in _BLANK_MARKERS:
         return None, True
     s = _MONTH_SUFFIX.sub("", s.replace("T", " "))
-    m = re.fullmatch(r"(\d{2})\s*年\s*(\d{1,2})\s*月?", s)  # 25年3月
-    if m:
-        s = f"20{m.group(1)}-{m.group(2)}"
-    m = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{4})", s)  # 3/2025
-    if m:
-        s = f"{m.group(2)}-{m.group(1)}"
+    hit = re.fullmatch(r"(\d{2})\s*年\s*(\d{1,2})\s*月?", s)  # 25年3月
+    if hit:
+        s = f"20{hit.group(1)}-{hit.group(2)}"
+    hit = re.fullmatch(r"(\d{1,2})\s*/\s*(\d{4})", s)  # 3/2025
+    if hit:
+        s = f"{hit.group(2)}-{hit.group(1)}"
     for pat in _MONTH_PATTERNS:
-        m = pat.match(s)
-        if m:
-            y, mo = int(m.group(1)), int(m.group(2))
+        hit = pat.match(s)
+        if hit:
+            y, mo = int(hit.group(1)), int(hit.group(2))
             if MIN_YEAR <= y <= MAX_YEAR and 1 <= mo <= 12:
                 return month_index(y, mo), True
             return None, False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from techreform.reference import schema
 from techreform.reference.periods import Period, period_from_name
@@ -33,6 +34,7 @@ ESSENTIAL_PROJECT_COLUMNS = (
 
 def sheet_findings(parsed: ParsedReturn) -> list[Finding]:
     out: list[Finding] = []
+    where: dict[str, Any]  # the place of a finding: sheet, field, column, row
     sheet = parsed.projects
     if sheet is None:
         out.append(file_finding("no_project_sheet", sheet=schema.PROJECT_SHEET, scan_rows=HEADER_SCAN_ROWS))

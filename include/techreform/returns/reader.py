@@ -34,8 +34,11 @@ def read_metadata(wb: CalamineWorkbook) -> dict[str, str]:
         return {}
     meta: dict[str, str] = {}
     for row in wb.get_sheet_by_name(schema.METADATA_SHEET).to_python():
-        if len(row) >= 2 and clean_text(row[0]) and clean_text(row[1]):
-            meta[clean_text(row[0])] = clean_text(row[1])
+        if len(row) < 2:
+            continue
+        key, value = clean_text(row[0]), clean_text(row[1])
+        if key and value:
+            meta[key] = value
     meta.pop("key", None)
     return meta
 
@@ -183,11 +186,12 @@ def _percent_cells_xlsx(path: Path, sheet_name: str, cells: list[tuple[int, int]
     wb = openpyxl.load_workbook(path, read_only=True)
     try:  # one pass over the block that holds them: a read-only sheet is a stream
         block = wb[sheet_name].iter_rows(min(rows), max(rows), min(cols), max(cols))
+        # by position: a cell missing from the file comes as EMPTY_CELL, which has no row or column
         return [
-            (cell.row, cell.column)
-            for line in block
-            for cell in line
-            if (cell.row, cell.column) in wanted and "%" in (cell.number_format or "")
+            (r, c)
+            for r, line in enumerate(block, start=min(rows))
+            for c, cell in enumerate(line, start=min(cols))
+            if (r, c) in wanted and "%" in (cell.number_format or "")
         ]
     finally:
         wb.close()
@@ -210,7 +214,8 @@ def _xls_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
             for name in book.sheet_names():
                 ws = book.sheet_by_name(name)
                 out[name] = {
-                    (r, c): xlrd.error_text_from_code.get(ws.cell_value(r, c), "#错误")
+                    # the stub types cell_value as str; an error cell holds its int code
+                    (r, c): xlrd.error_text_from_code.get(ws.cell_value(r, c), "#错误")  # type: ignore[call-overload]
                     for r in range(ws.nrows)
                     for c, kind in enumerate(ws.row_types(r))
                     if kind == xlrd.XL_CELL_ERROR

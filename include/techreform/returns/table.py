@@ -115,7 +115,7 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
         if not filled:
             continue
         if _is_total_label(filled[0]) or any(
-            texts[c] and _is_total_label(texts[c]) for c in label_cols if c < len(texts)
+            _is_total_label(t) for c in label_cols if c < len(texts) and (t := texts[c])
         ):
             continue
         if _is_footer(filled):
@@ -132,7 +132,8 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
         if is_units_row(filled):
             for fname in unit_open:  # 总投资 over 元: the units row says what the header did not
                 c = sheet.columns[fname].index - 1
-                unit = unit_in(texts[c]) if c < len(texts) and texts[c] else None
+                cell_text = texts[c] if c < len(texts) else None
+                unit = unit_in(cell_text) if cell_text else None
                 if unit:
                     set_unit(sheet.columns[fname], unit)
             continue
@@ -147,9 +148,12 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
         row: dict[str, Any] = {"_row": r + 1}
         for c, (fname, _) in found.items():
             raw = values[c] if c < len(values) else None
-            blank = c >= len(texts) or texts[c] is None
+            cell_text = texts[c] if c < len(texts) else None
+            blank = cell_text is None
             value, ok = (
-                (None, True) if blank else convert(fields[fname], raw, texts[c], sheet.columns[fname].factor)
+                (None, True)
+                if cell_text is None
+                else convert(fields[fname], raw, cell_text, sheet.columns[fname].factor)
             )
             row[fname] = value
             # "—", "/", "无": nothing written, so a required cell holding one is missing

@@ -35,7 +35,7 @@ def recon_categories(engine: Engine, period: str, rec: Reconciliation | None = N
         ).all()
     if not rows:
         return None
-    return {int(pid): str(cat) for pid, cat in rows}
+    return {int(pid): str(cat) for pid, cat in rows if pid is not None}
 
 
 def library(

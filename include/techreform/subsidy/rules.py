@@ -173,7 +173,7 @@ def recognition_lines(
     rule: SubsidyRule, recognitions: Iterable[SubsidyRecognition], inputs: SubsidyInputs, year: int
 ) -> list[Line]:
     """Step 3: a one-off award per enterprise, category and level recognised in ``year``."""
-    awards = {(a.category, a.level): a.amount for a in rule.awards}
+    awards: dict[tuple[str, str], float] = {(a.category, a.level): a.amount for a in rule.awards}
     seen: set[tuple[str, str, str]] = set()
     out: list[Line] = []
     for r in recognitions:

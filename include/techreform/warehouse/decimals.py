@@ -47,7 +47,7 @@ class Exact(TypeDecorator[Decimal]):
             return dialect.type_descriptor(
                 Numeric(precision=self.precision, scale=self.scale, asdecimal=False)
             )
-        return dialect.type_descriptor(self.impl)
+        return dialect.type_descriptor(self.impl_instance)
 
     def to_decimal(self, value: Any) -> Decimal | None:
         """A number as written, rounded half up to the scale; None for none (and for NaN)."""

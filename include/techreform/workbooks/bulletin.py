@@ -10,7 +10,16 @@ from openpyxl.styles import Alignment, Font
 from techreform.indicators.commentary import paragraphs
 from techreform.indicators.scoring import Score
 from techreform.workbooks.check import CheckInputs, key_indicators, unit_name
-from techreform.workbooks.common import AMOUNT_FORMAT, new_workbook, print_setup, save_stable, table, title
+from techreform.workbooks.common import (
+    AMOUNT_FORMAT,
+    first_sheet,
+    fit_to_page,
+    new_workbook,
+    print_setup,
+    save_stable,
+    table,
+    title,
+)
 
 RATIO_FORMAT = "0.0%"
 
@@ -25,7 +34,7 @@ def assessment_file_name(year: int) -> str:
 
 def write_bulletin(path: Path, x: CheckInputs) -> bool:
     wb = new_workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "通报"
     key = key_indicators(x)
     missing = sum((x.missing_from_stats or {}).values()) if x.reconciled else None
@@ -62,7 +71,7 @@ def write_bulletin(path: Path, x: CheckInputs) -> bool:
     ws.cell(row=row + 2, column=1, value=signer).alignment = Alignment(horizontal="right")
     ws.page_setup.orientation = "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page(ws)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     _figures(wb, x)
@@ -101,7 +110,7 @@ def _figures(wb: Any, x: CheckInputs, when: str = "上半年", sheet: str = "主
 
 def write_assessment(path: Path, x: CheckInputs, scores: list[Score], subsidy_sheets: Any = None) -> bool:
     wb = new_workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "考核结果"
     headers = ["排名", "单位代码", "单位", "指标得分", "扣分", "总分", "等次"]
     rows = [

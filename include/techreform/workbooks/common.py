@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
@@ -105,7 +106,7 @@ def table(
         ws.column_dimensions[get_column_letter(c)].width = w
     if widths:
         fit_row_heights(ws, start_row, [list(headers), *rows], widths)
-    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1).coordinate
     return start_row
 
 
@@ -115,7 +116,7 @@ def print_setup(ws: Worksheet, *, header_row: int, landscape: bool = True, fit_w
     wide = sum((d.width or 8.43) for d in ws.column_dimensions.values()) > 190
     ws.page_setup.paperSize = ws.PAPERSIZE_A3 if wide else ws.PAPERSIZE_A4  # a wide table stays legible
     if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        fit_to_page(ws)
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"1:{header_row}"
@@ -127,6 +128,21 @@ def new_workbook() -> Workbook:
     wb = Workbook()
     wb.properties.creator = "techreform"
     return wb
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook starts with (openpyxl types ``Workbook.active`` as maybe absent)."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    return ws
+
+
+def fit_to_page(ws: Worksheet) -> None:
+    """Scale the print to the page (the sheet's page set-up properties made if absent)."""
+    props = ws.sheet_properties.pageSetUpPr
+    if props is None:
+        props = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    props.fitToPage = True
 
 
 def save_stable(wb: Workbook, path: Path) -> bool:

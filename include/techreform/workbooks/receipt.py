@@ -353,7 +353,7 @@ def _rule_text(f: Finding) -> str:
 def _column_text(f: Finding) -> str:
     name = f.column
     if not name and f.field:
-        fields = {x.name: x for x in FIELDS_BY_SHEET.get(f.sheet, ())}
+        fields = {x.name: x for x in FIELDS_BY_SHEET.get(f.sheet or "", ())}
         spec = fields.get(f.field) or PROJECT_FIELD.get(f.field) or RECOGNITION_FIELD.get(f.field)
         name = spec.header if spec else f.field
     if f.col_index:

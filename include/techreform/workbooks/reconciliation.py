@@ -18,6 +18,7 @@ from techreform.reference.profiles import Profile
 from techreform.workbooks.common import (
     AMOUNT_FORMAT,
     PERCENT_FORMAT,
+    first_sheet,
     new_workbook,
     print_setup,
     save_stable,
@@ -187,7 +188,7 @@ def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
     """The bureau's reconciliation workbook; True if the file changed."""
     period = Period.parse(rec.period)
     wb = new_workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "汇总"
     n = len(_SUMMARY_HEADERS)
     start = title(
@@ -322,7 +323,7 @@ def write_unit_followup(path: Path, profile: Profile, rec: Reconciliation, unit:
         return None
     period = Period.parse(rec.period)
     wb = new_workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = "待核实项目"
     headers = (
         "序号",

@@ -132,6 +132,6 @@ def subsidy_sheets(profile: Profile, est: Estimate | None) -> Callable[[Workbook
 def write_subsidy(path: Path, profile: Profile, est: Estimate) -> bool:
     """The estimate as a workbook of its own; True if the file changed."""
     wb = new_workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])
     add_sheets(wb, profile, est)
     return save_stable(wb, path)

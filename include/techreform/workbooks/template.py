@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -30,6 +31,7 @@ from techreform.reference.periods import Period, month_text
 from techreform.reference.profiles import Profile, Unit
 from techreform.reference.schema import Field
 from techreform.rules.book import RuleBook, default_book
+from techreform.workbooks.common import first_sheet, fit_to_page
 
 __all__ = ["DATA_ROWS", "LISTS_SHEET", "template_file_name", "write_template"]
 
@@ -90,7 +92,7 @@ def write_template(
     path.parent.mkdir(parents=True, exist_ok=True)
 
     wb = Workbook()
-    projects = wb.active
+    projects = first_sheet(wb)
     projects.title = schema.PROJECT_SHEET
     recognitions = wb.create_sheet(schema.RECOGNITION_SHEET)
     instructions = wb.create_sheet(schema.INSTRUCTIONS_SHEET)
@@ -204,7 +206,7 @@ def _page_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None
     ws.page_setup.paperSize = ws.PAPERSIZE_A3 if a3 else ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page(ws)
     if title_rows:
         ws.print_title_rows = title_rows
     ws.page_margins.left = ws.page_margins.right = 0.4
@@ -283,11 +285,13 @@ def _validation(
         if f.name == "year" and top is not None:  # not later than next year, whatever the rule allows
             top = min(top, period.year + 1)
         low, high = _num(spec.min), None if top is None else _num(top)
-        kind = "decimal" if f.kind != "int" else "whole"
+        kind: Literal["decimal", "whole"] = "decimal" if f.kind != "int" else "whole"
         if high is not None:
             dv = DataValidation(type=kind, operator="between", formula1=low, formula2=high, allow_blank=True)
         else:
-            op = "greaterThan" if spec.strict_min else "greaterThanOrEqual"
+            op: Literal["greaterThan", "greaterThanOrEqual"] = (
+                "greaterThan" if spec.strict_min else "greaterThanOrEqual"
+            )
             dv = DataValidation(type=kind, operator=op, formula1=low, allow_blank=True)
         return messages(dv)
     if f.kind == "month":

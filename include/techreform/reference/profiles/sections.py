@@ -118,6 +118,8 @@ class Definition(Strict):
             raise ValueError(
                 f"sum 只能是项目表的数值字段：{'、'.join(PROJECT_NUMBER_FIELDS)}，现为“{self.sum}”"
             )
+        allowed: tuple[str, ...]
+        numbers: tuple[str, ...]
         if self.count == "recognitions":
             allowed, numbers = RECOGNITION_FIELDS, ()
         else:
@@ -312,9 +314,9 @@ def check_references(m: ProfileModel) -> None:
     for i, ident in enumerate(m.indicators):
         if ident not in known and ident not in {t for t, _ in catalogue_ids()}:
             need(f"indicators[{i}]", ident)
-    for i, t in enumerate(m.document_targets):
-        if t.tracked:
-            need(f"document_targets[{i}].indicator", t.indicator)
+    for i, target in enumerate(m.document_targets):
+        if target.tracked:
+            need(f"document_targets[{i}].indicator", target.indicator)
     if m.assessment is not None:
         for ident in m.assessment.weights:
             need(f"assessment.weights.{ident}", ident)
