@@ -40,6 +40,9 @@ def quiet_warnings(*, preload: bool = False) -> None:
     module is imported here, silenced, once and for all (it costs a fraction of a second).
     """
     warnings.filterwarnings("ignore", message=_HTTPX_WARNING)
+    # libraries warning about their own dependencies (Great Expectations: sre_constants) are
+    # nothing a user can act on; Airflow would log them into the run's output
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     if preload:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_HTTPX_WARNING)

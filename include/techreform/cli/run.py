@@ -47,7 +47,7 @@ def intake_tally(
             .order_by(wh.Submission.id)
         ).all()
     if not subs:
-        return "接收：收件箱中没有新文件。"
+        return "完成：收件箱中没有新文件。"
     label = {wh.ACCEPTED: "受理", wh.REJECTED: "退回", wh.SUPERSEDED: "受理（已被新版本替代）"}
     accepted = sum(1 for x in subs if x.status in (wh.ACCEPTED, wh.SUPERSEDED))
     rejected = sum(1 for x in subs if x.status == wh.REJECTED)
@@ -63,7 +63,9 @@ def intake_tally(
     pending = len(subs) - accepted - rejected
     tail = f"，待审核 {pending}" if pending else ""
     more = f"（其中 {earlier} 个是上次运行中断时已接收的）" if earlier else ""
-    return f"接收：{len(subs)} 个文件{more}，受理 {accepted}，退回 {rejected}{tail}，回执 {receipts} 份。"
+    return (
+        f"完成：接收 {len(subs)} 个文件{more}，受理 {accepted}，退回 {rejected}{tail}，回执 {receipts} 份。"
+    )
 
 
 def reconcile_tally(ws: Workspace, engine: Engine, period: str) -> str:
@@ -144,7 +146,8 @@ def cmd_run(a: argparse.Namespace) -> int:
     ws.settings  # fail early, in Chinese, if this is no workspace  # noqa: B018
     steps = STEPS if a.step == "all" else (a.step,)
     rc = 0
-    lines: list[str] = []
+    lines: list[str] = []  # one per later step; the intake's tally comes last
+    tally: str | None = None
     for step in steps:
         dag_id, title = STEP_DAGS[step], STEP_TITLES[step]
         if not (dags_folder() / f"{dag_id}.py").exists():
@@ -169,14 +172,14 @@ def cmd_run(a: argparse.Namespace) -> int:
             progress(f"正在运行 {dag_id}（{title}）…")
             state = run_dag(dag_id, conf, home, quiet=not a.verbose, progress=progress)
         if step == "intake":
-            lines.append(intake_tally(ws, engine, before, started, every_file=a.verbose))
+            tally = intake_tally(ws, engine, before, started, every_file=a.verbose)
         else:
             lines.append(step_tally(step, ws, engine, str(a.period)))
         engine.dispose()
         if state != "success":
             print(f"{title}：Airflow 运行未成功（{state}），请用 --verbose 查看日志后重试", file=sys.stderr)
             rc = 1
-    for line in lines:
+    for line in [*lines, *([tally] if tally else [])]:
         print(line)
     return rc
 
