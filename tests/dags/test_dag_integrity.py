@@ -90,7 +90,9 @@ def test_the_cycle_is_linked_by_assets_and_the_reporting_calendar(dagbag):
         "techreform_check": "AssetOrTimeSchedule",
         "techreform_assess": "AssetOrTimeSchedule",
     }
-    assert "季度结束后第7个工作日" in dagbag.dags["techreform_check"].timetable.summary
+    calendar = dagbag.dags["techreform_check"].timetable.timetable  # the time part of the schedule
+    assert "季度结束后第7个工作日" in calendar.summary
+    assert dagbag.dags["techreform_assess"].timetable.timetable.quarters == (2, 4)
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():

@@ -163,7 +163,9 @@ def test_command_line_runs_intake_through_airflow(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "正在运行 techreform_intake" in out.stderr  # a long step says what it is doing
-    assert "尚未实现" in out.stdout  # later steps say so plainly
+    assert (
+        "对账：2026Q1" in out.stdout and "季度检查：reports/2026Q1/" in out.stdout
+    )  # each step says what it did
     # the output ends with the tally, in Chinese, and has no developer warnings in it
     last = out.stdout.strip().splitlines()[-1]
     assert last.startswith("完成：接收 ") and "受理" in last and last.endswith("份。"), out.stdout

@@ -87,7 +87,7 @@ def _foreseeable_holidays(year: int) -> frozenset[dt.date]:
     """The holidays of a year the State Council has not yet published: those fixed by the calendar
     and the ones that fall near a quarter's deadline (元旦, 清明, 劳动节, the National Day week).
     The make-up working days are not known in advance, so a deadline may come a day late."""
-    log.warning(
+    log.info(  # an operator's matter, not a county's: the product keeps working
         "chinesecalendar 尚无 %d 年的节假日安排：截止日只按可预见的节假日计算，"
         "国务院公布后请更新 chinesecalendar",
         year,
