@@ -27,6 +27,7 @@ def test_run_outside_a_workspace_says_so_in_chinese(tmp_path, capsys):
     assert "不是 techreform 工作区" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_the_later_steps_on_an_empty_workspace_say_what_they_did(tmp_path, capsys):
     """No statistics yet: the reconciliation says so; the check still makes its workbook (the
     reporting figures: nobody reported); Q3 has no bulletin or assessment."""

@@ -247,6 +247,7 @@ def _receipt_rows(ws) -> list[list]:
     return [[c.value for c in row][:8] for row in ws.iter_rows(min_row=header + 1) if row[0].value]
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_receipt_says_one_clear_thing_per_bad_credit_code(tmp_path, validator, empty_warehouse):
     data = rows(4)
     data[0]["uscc"] = "9141030424BU4JR96A"  # check character

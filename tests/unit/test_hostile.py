@@ -96,6 +96,7 @@ def _check(out: Outcome, case: Case) -> None:
         assert os.path.islink(entry) or not entry.is_file()
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 @pytest.mark.parametrize("case", FAST, ids=[c.name for c in FAST])
 def test_each_hostile_file_is_answered_alone(outcome, case):
     _check(outcome, case)
@@ -162,6 +163,7 @@ def test_ignored_entries_are_not_taken(tmp_path, migrated_db, validator):
 # ------------------------------------------------------------------------------ the reading process
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_file_that_kills_the_reader_is_answered_and_the_next_is_read(tmp_path):
     """With the container limits opened wide, calamine itself meets the 5.8 KB file that asks for
     17 billion cells: the worker process dies (Rust aborts), intake answers, the next file is read."""
@@ -202,6 +204,7 @@ def test_slow_hostile_files(tmp_path, migrated_db, validator, case):
         out.iw.engine.dispose()
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_after_an_interrupted_run_the_summary_names_the_files_it_decided(intake_ws):
     """The interrupted run took the files (receive) and stopped; the rerun decides them and says so,
     instead of "没有新文件"."""

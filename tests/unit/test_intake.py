@@ -60,6 +60,7 @@ def assert_rejected(intake_ws, sub, expected: list[tuple]) -> None:
 # ------------------------------------------------------------------------------ accepted
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_clean_return_is_accepted_kept_and_answered(intake_ws):
     rf = intake_ws.drop(NAME, rows(3), title_rows=["标题", "填报单位"], meta=meta_for())
     original = rf.path.read_bytes()
@@ -167,6 +168,7 @@ def test_period_conflict(intake_ws):
     assert "2026年第二季度" in sub.findings[0].message and "2026年第一季度" in sub.findings[0].message
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 @pytest.mark.parametrize(
     "name", [f"{OTHER_UNIT}_2026Q1_技改项目季报.xlsx", f"{OTHER_UNIT_NAME}2026年第一季度技改项目季报.xlsx"]
 )
@@ -178,6 +180,7 @@ def test_wrong_unit_named_in_the_file_name(intake_ws, name):
     assert OTHER_UNIT_NAME in sub.findings[0].message
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_wrong_unit_named_in_the_metadata(intake_ws):
     intake_ws.drop("2026Q1_技改项目季报.xlsx", meta=meta_for(unit=OTHER_UNIT))
     intake_ws.run()
@@ -186,6 +189,7 @@ def test_wrong_unit_named_in_the_metadata(intake_ws):
     assert OTHER_UNIT_NAME in sub.findings[0].message and OTHER_UNIT in sub.findings[0].message
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_file_in_the_wrong_folder_also_has_its_rows_checked_but_not_against_this_units_history(
     intake_ws,
 ):
@@ -275,6 +279,7 @@ def test_no_project_sheet(intake_ws):
     assert_rejected(intake_ws, sub, [("no_project_sheet", ERROR, None, None)])
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_row_errors_reject_with_excel_rows(intake_ws):
     data = rows(3)
     data[2]["status"] = "在建"
@@ -453,6 +458,7 @@ def test_same_file_name_overwritten_is_a_new_version(intake_ws):
     assert v1.archive_path != v2.archive_path and v1.receipt_path != v2.receipt_path
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_same_file_dropped_again_is_not_a_new_submission(intake_ws):
     rf = intake_ws.drop(NAME, rows(3))
     intake_ws.run()
@@ -465,6 +471,7 @@ def test_same_file_dropped_again_is_not_a_new_submission(intake_ws):
     assert again.exists()  # left where it is
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_same_file_twice_in_one_drop_is_one_submission(intake_ws):
     """Two copies in subfolders of the unit's folder, taken in the same run: one answer."""
     rf = intake_ws.drop(f"第一次/{NAME}", rows(3))

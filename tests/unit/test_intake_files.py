@@ -34,6 +34,7 @@ def read_csv(path) -> list[dict[str, str]]:
 # ------------------------------------------------------------------------------------ names
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_gbk_file_name_is_registered_under_its_chinese_name(intake_ws):
     """unzip of an archive made on Chinese Windows leaves GBK bytes in the name."""
     rf = intake_ws.drop("placeholder.xlsx", rows(2))
@@ -205,6 +206,7 @@ def test_a_spare_copy_that_was_there_before_the_answer_is_not_a_resend(intake_ws
     assert [s.status for s in intake_ws.submissions()] == [wh.REJECTED]
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_name_as_long_as_the_file_system_allows_is_kept_and_answered(intake_ws):
     words = "洛阳市瀍河回族区工业和信息化局关于报送技术改造项目季度统计报表的函" * 3
     name = f"{UNIT}_{PERIOD}_{words[:73]}.xlsx"  # 238 bytes: the archive and receipt add more
@@ -261,6 +263,7 @@ def test_csvs_that_did_not_change_are_not_written_again(intake_ws):
 # ------------------------------------------------------------------------------------ the database
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_value_the_database_refuses_rejects_that_file_and_the_others_go_on(intake_ws, monkeypatch):
 
     intake_ws.drop(NAME, rows(2))

@@ -225,6 +225,7 @@ def test_henan_units_and_targets_are_the_documents():
     assert p.raw["cadence"] == ["annual_assessment"]
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 @pytest.mark.parametrize("profile_id", FIVE)
 def test_init_sample_works_for_every_profile(profile_id, tmp_path, capsys):
     ws = tmp_path / "ws"

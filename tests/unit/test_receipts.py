@@ -471,6 +471,7 @@ def _receipt_of(intake_ws, file_name: str) -> Path:
     return intake_ws.ws.root / intake_ws.submission(file_name).receipt_path
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_late_notice_counts_in_the_summary_as_in_the_table(intake_ws):
     from tests.conftest import base_recognition, meta_for, rows
 
@@ -551,6 +552,7 @@ def test_the_example_file_name_is_the_receiving_units_own(intake_ws):
     assert f"410329_{due}_技改项目季报.xlsx" in table[0][7]
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_one_bad_total_is_one_line_naming_each_comparison(intake_ws):
     import csv
 
@@ -675,6 +677,7 @@ def test_a_wide_sheet_prints_over_pages_with_its_key_columns_repeated(tmp_path):
     assert copy.print_options.gridLines
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_libreoffice_prints_a_wide_copy_over_several_readable_pages(tmp_path):
     import re
 

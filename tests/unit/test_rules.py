@@ -508,6 +508,7 @@ def _edited(*replacements: tuple[str, str]) -> str:
     return text
 
 
+@pytest.mark.slow  # over a second: outside the inner loop
 def test_a_value_list_and_a_limit_changed_in_a_copied_rules_file_change_template_checks_and_receipt(
     tmp_path, profile, empty_warehouse
 ):
