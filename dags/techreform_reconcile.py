@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, Metadata, dag, task
@@ -39,25 +40,41 @@ RECONCILED = Asset(name=RECONCILED_ASSET, uri=RECONCILED_URI, group="techreform"
     params=PARAMS,
 )
 def techreform_reconcile():
-    @task(outlets=[RECONCILED])
-    def reconcile() -> Iterator[Metadata]:
-        """Each period of the run; a broken extract fails the task with its Chinese message (no
-        retry: the bureau must send it again) and leaves every earlier result as it was."""
+    @task
+    def reconcile() -> dict[str, Any]:
+        """Each period of the run, each on its own: a broken extract of one period does not hold up
+        the others; its Chinese message is kept for the last task, and its earlier results stay."""
         from techreform import pipeline
         from techreform.reconcile import ExtractError
 
-        ws, done = workspace(), []
+        ws = workspace()
+        done: list[str] = []
+        failed: dict[str, str] = {}
         for period in periods():
             try:
                 if pipeline.reconcile(ws, period):
                     done.append(period)
             except ExtractError as e:
-                raise AirflowFailException(str(e)) from e
-        if not done:
-            raise AirflowSkipException("no statistics extract for these periods yet")
-        yield Metadata(RECONCILED, extra={"periods": done})
+                failed[period] = str(e)
+        return {"done": done, "failed": failed}
 
-    reconcile()
+    @task(outlets=[RECONCILED])
+    def announce(result: dict[str, Any]) -> Iterator[Metadata]:
+        """Tell the quarterly check which periods were reconciled (skipped when none was)."""
+        if not result["done"]:
+            raise AirflowSkipException("no period reconciled: no statistics extract yet, or a broken one")
+        yield Metadata(RECONCILED, extra={"periods": result["done"]})
+
+    @task
+    def report(result: dict[str, Any]) -> None:
+        """A broken extract fails the run with the bureau's problems listed (no retry: the bureau
+        must send it again)."""
+        if result["failed"]:
+            raise AirflowFailException("\n".join(result["failed"].values()))
+
+    result = reconcile()
+    announce(result)
+    report(result)
 
 
 techreform_reconcile()

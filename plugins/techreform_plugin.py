@@ -73,10 +73,7 @@ class WorkingDayQuarterTimetable(Timetable):
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
     ) -> DagRunInfo | None:
         if last_automated_data_interval is not None:
-            period = quarter_of(last_automated_data_interval.start)
-            nxt = (
-                Period(period.year, period.quarter + 1) if period.quarter < 4 else Period(period.year + 1, 1)
-            )
+            nxt = self._after(quarter_of(last_automated_data_interval.start))
         else:
             earliest = restriction.earliest
             if earliest is None:

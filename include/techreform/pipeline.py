@@ -137,14 +137,13 @@ def new_statistics(root: str) -> list[str]:
     return out
 
 
-def reconcile(root: str, period: str) -> int:
-    """Reconcile one period; returns the number of linked pairs (0 without an extract). A broken
-    extract raises ``reconcile.ExtractError`` with its Chinese message; nothing is changed then."""
+def reconcile(root: str, period: str) -> bool:
+    """Reconcile one period; False when it has no statistics extract yet. A broken extract raises
+    ``reconcile.ExtractError`` with its Chinese message; nothing is changed then."""
     from techreform.reconcile import run_reconciliation
 
     ws, engine = open_workspace(root)
-    result = run_reconciliation(ws, engine, period)
-    return len(result.reconciliation.links) if result.reconciliation else 0
+    return run_reconciliation(ws, engine, period).reconciliation is not None
 
 
 def check(root: str, period: str) -> list[str]:

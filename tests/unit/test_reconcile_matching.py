@@ -192,3 +192,21 @@ def _link(library, stats):
 )
 def test_amounts_agree_within_five_percent_or_ten_wan(library, stats, agree):
     assert amounts_agree(library, stats) is agree
+
+
+def test_two_swapped_digits_in_the_project_code_are_one_mistake():
+    links = match(
+        [rec("L1", code="2026-410302-35-03-012345")],
+        [rec("S1", code="2026-410302-35-03-021345")],
+        PLACES,
+    )
+    assert [(x.stats, x.tier) for x in links] == [("S1", TIER_USCC)]
+
+
+def test_two_different_project_codes_of_one_enterprise_are_not_linked_by_name():
+    links = match(
+        [rec("L1", code="2026-410302-35-03-012345")],
+        [rec("S1", code="2025-410302-35-03-987654")],
+        PLACES,
+    )
+    assert links == []

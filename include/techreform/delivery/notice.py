@@ -38,12 +38,12 @@ def ranking_chart(path: Path, profile: Profile, result: Indicators, ind: Indicat
     import matplotlib.pyplot as plt
 
     rows = [r for r in result.of(ind.id) if r.unit != profile.jurisdiction.code and r.rank is not None]
-    if not rows:
+    font = _cjk_font()
+    if not rows or font is None:  # without a Chinese font the chart would speak in codes
         return None
     rows.sort(key=lambda r: (r.rank or 0, r.unit))
     by_rate = any(r.completion_rate is not None for r in rows)
     values = [(r.completion_rate or 0.0) * 100 if by_rate else (r.value or 0.0) for r in rows]
-    font = _cjk_font()
     labels = [(unit.name if font and (unit := profile.unit(r.unit)) else r.unit) for r in rows]
     if font:
         plt.rcParams["font.family"] = font

@@ -50,11 +50,12 @@ def standing(ind: Indicator, unit: str, value: float | None, target: float | Non
 
 
 def ranked(ind: Indicator, rows: list[Standing]) -> list[Standing]:
-    """Ranks units (not the total row) by completion where there are targets, else by value;
-    equal figures share a rank (1, 2, 2, 4)."""
+    """Ranks units (not the total row) by completion when any unit has a target (units without
+    one are not ranked), else by value; equal figures share a rank (1, 2, 2, 4)."""
+    by_completion = any(s.completion_rate is not None for s in rows)
 
     def key(s: Standing) -> float | None:
-        return s.completion_rate if s.completion_rate is not None else s.value
+        return s.completion_rate if by_completion else s.value
 
     scored = [s for s in rows if key(s) is not None]
     reverse = ind.better != "lower"

@@ -41,6 +41,9 @@ class CheckResult:
     warnings: list[str] = field(default_factory=list)
 
 
+CADENCE = ("quarterly_check", "half_year_bulletin", "annual_assessment")  # a profile without its own
+
+
 def check_file_name(period: str) -> str:
     return f"季度检查_{period}.xlsx"
 
@@ -105,11 +108,12 @@ def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
     per = inputs.period
     changed: list[Path] = []
     folder = ws.reports_for(period)
-    if per.quarter == 2:
+    cadence = set(inputs.profile.raw.get("cadence") or CADENCE)
+    if per.quarter == 2 and "half_year_bulletin" in cadence:
         book = folder / bulletin_file_name(per.year)
         if write_bulletin(book, inputs):
             changed.append(book)
-    if per.quarter == 4:
+    if per.quarter == 4 and "annual_assessment" in cadence:
         book = folder / assessment_file_name(per.year)
         scores = assessment_scores(
             inputs, yearly_occurrences(engine, inputs.profile, per.year, inputs.missing_from_stats)

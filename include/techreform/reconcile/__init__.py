@@ -37,8 +37,11 @@ def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileR
     if loaded is None:
         return ReconcileResult(period, None)
     # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
-    store.save_decisions(engine, decisions.read(ws.decisions))
-    rec = reconcile(profile, period, loaded, library_in_force(engine, period), store.stored_decisions(engine))
+    current = decisions.read(ws.decisions)
+    store.save_decisions(engine, current)
+    # remembered ones first, then those in the files now: the last word on a pair wins
+    remembered = store.stored_decisions(engine)
+    rec = reconcile(profile, period, loaded, library_in_force(engine, period), [*remembered, *current])
     store.save(engine, rec)
     return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist
 
 from techreform.reconcile.names import Places, code_key, company_key, project_key
@@ -51,11 +51,11 @@ _PHASE = re.compile(r"(\d+)期")
 
 def _conflict(lib_project: str, stats_project: str, lib_code: str | None, stats_code: str | None) -> bool:
     """Evidence that two similar records are not the same project: different phases (1期/2期), or
-    two project codes that differ by more than one mistyped character."""
+    two project codes that differ by more than one mistyped or swapped character."""
     a, b = _PHASE.findall(lib_project), _PHASE.findall(stats_project)
     if a and b and a != b:
         return True
-    return bool(lib_code and stats_code and Levenshtein.distance(lib_code, stats_code) > 1)
+    return bool(lib_code and stats_code and OSA.distance(lib_code, stats_code) > 1)
 
 
 def _amounts_close(a: Record, b: Record, share: float) -> bool:

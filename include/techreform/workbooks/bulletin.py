@@ -50,7 +50,7 @@ def write_bulletin(path: Path, x: CheckInputs) -> bool:
     ws.cell(row=2, column=1, value=f"各{x.profile.unit_kind}：").font = Font(name="仿宋", size=12)
     row = 3
     intro = (
-        f"根据《{x.profile.document}》关于“季度检查、半年通报、年度考核”的要求，现将{x.period.year}年上半年"
+        f"根据《{x.profile.document}》的要求，现将{x.period.year}年上半年"
         f"各{x.profile.unit_kind}技术改造目标任务完成情况通报如下："
     )
     for heading, texts in [("", [intro]), *paras]:
