@@ -70,6 +70,14 @@ def drop_database(name: str) -> None:
     admin.dispose()
 
 
+def _started(pid: int) -> str | None:
+    """A process's start time (in clock ticks since boot): with the pid, it names one process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
 @dataclass
 class Stack:
     """One Celery deployment on this machine. ``start()`` and ``stop()`` (always call it)."""
@@ -80,6 +88,7 @@ class Stack:
     port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. shorter timeouts for a fault test
 
     def __post_init__(self) -> None:
         self.meta_db = f"tr_stack_meta_{self.tag}"
@@ -145,7 +154,7 @@ class Stack:
                 "TECHREFORM_DATABASE_URL": f"airflow:{CONN_ID}",
             }
         )
-        return env
+        return {**env, **self.extra_env}
 
     # ------------------------------------------------------------------ processes
     def airflow(self, *args: str, timeout: float = 300) -> str:
@@ -246,17 +255,36 @@ class Stack:
             d=dag_id,
         )
 
+    def tree(self, name: str) -> list[int]:
+        """A component's process and all its descendants (a worker: its pool and the task processes,
+        which the task supervisor puts in process groups of their own)."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+        root, out = self.procs[name].pid, []
+        for pid in parents:
+            p = pid
+            while p > 1 and p != root:
+                p = parents.get(p, 0)
+            if p == root:
+                out.append(pid)
+        return out
+
     def kill(self, name: str) -> None:
-        """A hard crash of one component (SIGKILL to its process group)."""
-        proc = self.procs[name]
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(10)
+        """A hard crash of one component and of everything it started (SIGKILL)."""
+        for pid in self.tree(name):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.procs[name].wait(10)
 
     def stop(self, *, keep_databases: bool = False, keep_home: bool = False) -> None:
         """Every process this stack started (warm shutdown, then SIGKILL), then its databases."""
+        leftovers = [(pid, _started(pid)) for n in self.procs for pid in self.tree(n)]
         for proc in self.procs.values():
             if proc.poll() is None:
                 try:
@@ -272,6 +300,12 @@ class Stack:
                 except ProcessLookupError:
                     pass
                 proc.wait(10)
+        for pid, started in leftovers:  # task processes in groups of their own, if any outlived it
+            if started is not None and _started(pid) == started:  # the same process, not a reused pid
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         if not keep_databases:
             for name in self.databases:
                 drop_database(name)
