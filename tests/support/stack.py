@@ -314,15 +314,22 @@ class Stack:
             shutil.rmtree(self.home, ignore_errors=True)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="techreform 的 Celery 部署（本机进程，无需 Docker）")
     p.add_argument("workspace", help="工作区目录（不存在则以示例城市创建）")
     p.add_argument("--profile", default="luoyang-2021")
     p.add_argument("--quarters", default="1")
     p.add_argument("--unpause", action="store_true", help="启动后恢复全部 techreform DAG 的调度")
+    p.add_argument("--port", type=int, default=8080, help="界面与 API 的端口（默认 8080）")
     a = p.parse_args(argv)
     ws = Path(a.workspace).resolve()
-    stack = Stack(workspace=ws)
+    stack = Stack(workspace=ws, port=a.port)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the stack as Ctrl-C does
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
     stack.create_databases()
     env = stack.env()
     try:
