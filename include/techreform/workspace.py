@@ -35,6 +35,46 @@ def fitted_name(name: str, limit: int = NAME_MAX_BYTES) -> str:
     return f"{head}…{tail}{ext}"
 
 
+AIRFLOW_URL_PREFIX = "airflow:"
+# Airflow connection types whose URI scheme is not a SQLAlchemy dialect
+_SCHEMES = {"postgres": "postgresql+psycopg2", "postgresql": "postgresql+psycopg2", "mysql": "mysql"}
+
+
+def resolve_url(url: str) -> str:
+    """A warehouse URL as SQLAlchemy takes it. ``airflow:<conn_id>`` names an Airflow connection given
+    the way Airflow reads it from the environment, ``AIRFLOW_CONN_<CONN_ID>`` (a URI or a JSON object);
+    read here without importing Airflow, so the domain runs without it.
+
+    >>> import os; os.environ["AIRFLOW_CONN_TECHREFORM_WAREHOUSE"] = "postgres://u:p%40w@db:5432/techreform"
+    >>> resolve_url("airflow:techreform_warehouse")
+    'postgresql+psycopg2://u:p%40w@db:5432/techreform'
+    >>> del os.environ["AIRFLOW_CONN_TECHREFORM_WAREHOUSE"]
+    >>> resolve_url("sqlite:///w.sqlite")
+    'sqlite:///w.sqlite'
+    """
+    if not url.startswith(AIRFLOW_URL_PREFIX):
+        return url
+    conn_id = url[len(AIRFLOW_URL_PREFIX) :].strip()
+    var = f"AIRFLOW_CONN_{conn_id.upper()}"
+    value = os.environ.get(var, "").strip()
+    if not value:
+        raise ValueError(f"数据仓库地址 {url} 指向 Airflow 连接 {conn_id}，但环境变量 {var} 未设置")
+    if value.startswith("{"):  # Airflow's JSON form
+        from urllib.parse import quote
+
+        c = json.loads(value)
+        scheme = _SCHEMES.get(c.get("conn_type", ""), c.get("conn_type", ""))
+        auth = quote(c.get("login") or "", safe="")
+        if c.get("password"):
+            auth += ":" + quote(c["password"], safe="")
+        host = (c.get("host") or "") + (f":{c['port']}" if c.get("port") else "")
+        return f"{scheme}://{auth + '@' if auth else ''}{host}/{c.get('schema') or ''}"
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        raise ValueError(f"环境变量 {var} 不是连接 URI：{value[:40]}")
+    return f"{_SCHEMES.get(scheme.replace('-', '_'), scheme)}://{rest}"
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
@@ -95,7 +135,7 @@ class Workspace:
     def database_url(self) -> str:
         """TECHREFORM_DATABASE_URL wins; else the workspace setting; else SQLite in the workspace."""
         url = os.environ.get("TECHREFORM_DATABASE_URL") or self.settings.get("database_url")
-        return url or f"sqlite:///{(self.root / 'warehouse.sqlite').resolve()}"
+        return resolve_url(url) if url else f"sqlite:///{(self.root / 'warehouse.sqlite').resolve()}"
 
     def create(self, profile_id: str, database_url: str | None = None) -> None:
         profile = profiles.load(profile_id)

@@ -72,7 +72,9 @@ def _database_url(text: str) -> str:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        create_engine(text).dispose()  # loads the dialect and driver; does not connect
+        from techreform.workspace import resolve_url
+
+        create_engine(resolve_url(text)).dispose()  # loads the dialect and driver; does not connect
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as e:
         raise argparse.ArgumentTypeError(
             f"无法使用数据库地址“{text}”（{type(e).__name__}: {e}）：请写 SQLAlchemy URL，"

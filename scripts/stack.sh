@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The Celery deployment of docker-compose.yaml as processes on this machine (no Docker): PostgreSQL
+# and Redis as they run here (TECHREFORM_TEST_PG, TECHREFORM_TEST_REDIS), the api-server, scheduler,
+# dag-processor, triggerer and two Celery workers. Creates the workspace with a sample city if missing.
+#   scripts/stack.sh <workspace> [--profile luoyang-2021] [--quarters 1]      (Ctrl-C stops it)
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+exec "${UV[@]}" run --quiet python -m tests.support.stack "$@"
