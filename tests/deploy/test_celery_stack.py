@@ -107,7 +107,8 @@ def _wait_for_cycle(stack: Stack, ws: Path) -> None:
         if checked and not busy and all((reports / name).exists() for name in OUTPUTS):
             return
         time.sleep(3)
-    raise AssertionError(f"the asset chain did not finish in {WAIT_SECONDS} s: {runs}; logs in {stack.home}")
+    tails = {n: (stack.home / f"{n}.log").read_text(errors="replace")[-1500:] for n in stack.procs}
+    raise AssertionError(f"the asset chain did not finish in {WAIT_SECONDS} s: {runs}\n{tails}")
 
 
 def _start_cycle(stack: Stack, ws: Path) -> None:
