@@ -234,3 +234,64 @@ def test_the_receipts_hold_no_formula(outcome):
         formulas = [c.coordinate for ws in wb for line in ws.iter_rows() for c in line if c.data_type == "f"]
         wb.close()
         assert formulas == [], path.name
+
+
+# --------------------------------------------------------------------- concurrent runs, PostgreSQL
+
+CONCURRENT = [
+    c for c in FAST if c.name in ("xfd_cell", "div0", "inf_text", "name_formula", "link_passwd", "long_text")
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_intakes_at_once_decide_each_file_once(tmp_path, kind):
+    """The scheduler's run and a command-line run meet on one workspace, here with part of the
+    corpus and PostgreSQL as the warehouse too: each file is registered and decided once."""
+    import threading
+
+    from techreform import intake
+    from techreform.workspace import Workspace
+    from tests.support.databases import database
+
+    with database(kind, tmp_path) as url:
+        ws = Workspace(tmp_path / "ws")
+        ws.create(PROFILE_ID, database_url=url)
+        wh.connect(url).dispose()  # migrated, as init does
+        iw = IntakeWorkspace(ws.root, None, None)
+        for unit in (OTHER_UNIT, THIRD_UNIT):
+            iw.drop(f"{unit}_2026Q1.xlsx", rows(3), unit=unit, meta=meta_for(unit))
+        entries = build_all(CONCURRENT, ws.inbox / "410304", 1_700_000_000.0 + 3_600)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            engine = wh.connect(url, migrate=False)
+            try:
+                intake.run_intake(ws, engine, settle_seconds=0)
+            except BaseException as e:  # noqa: BLE001 - reported by the test below
+                errors.append(e)
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        assert errors == [] and not any(t.is_alive() for t in threads)
+        engine = wh.connect(url, migrate=False)
+        try:
+            with Session(engine) as s:
+                subs = s.scalars(select(wh.Submission)).all()
+                paths = [x.inbox_path for x in subs]
+                assert len(paths) == len(set(paths)) == len(entries) + 2  # each file once
+                assert all(x.status != wh.RECEIVED and x.receipt_path for x in subs)
+                by_unit = {x.unit_code: x.status for x in subs if x.unit_code != "410304"}
+                assert by_unit == {OTHER_UNIT: wh.ACCEPTED, THIRD_UNIT: wh.ACCEPTED}
+                for x in subs:
+                    for v in x.projects or []:
+                        for c in wh.FINITE_COLUMNS:
+                            n = getattr(v, c)
+                            assert n is None or math.isfinite(float(n))
+        finally:
+            engine.dispose()
