@@ -28,7 +28,7 @@ from techreform.workbooks.common import (
 
 DECISION_HEADER = "统计局意见（确认/否决/关联）"
 # What to do, in a few words for the rows (the sheet's subtitle says it in full: NEXT_STEP)
-TODO = {
+ROW_ACTION = {
     cat.MISSING_FROM_STATS: "督促申报入库",
     cat.AMOUNT_MISMATCH: "核对本年累计",
     cat.NATURE_MISMATCH: "核实建设性质",
@@ -113,7 +113,7 @@ def _library_row(profile: Profile, x: LibraryItem) -> list[Any]:
         x.stats_project_id,
         _how(x),
         x.source,
-        TODO[x.category],
+        ROW_ACTION[x.category],
         None,
     ]
 
@@ -130,7 +130,7 @@ def _stats_row(profile: Profile, s: StatsItem) -> list[Any]:
         s.construction_nature,
         s.total_investment,
         s.ytd_completed,
-        TODO[cat.MISSING_FROM_LIBRARY],
+        ROW_ACTION[cat.MISSING_FROM_LIBRARY],
         None,
     ]
 
