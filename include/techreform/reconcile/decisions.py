@@ -87,9 +87,9 @@ def read(folder: Path) -> list[Decision]:
 def read_tables(path: Path):
     """Each sheet of a decisions workbook that has a 统计局意见 column."""
     from techreform.returns.table import read_sheet
-    from techreform.returns.table_file import open_workbook
+    from techreform.returns.table_file import open_table_workbook
 
-    wb = open_workbook(path)
+    wb = open_table_workbook(path)
     found = []
     for name in wb.sheet_names:
         try:

@@ -22,12 +22,12 @@ True
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from techreform.reference.codes import gb2260
 
 _SPACES = re.compile(r"\s+")
 _BRACKETS = str.maketrans(
@@ -71,21 +71,19 @@ class Places:
     def for_jurisdiction(cls, code: str) -> Places:
         province = code[:2]
         found: set[str] = set()
-        path = resources.files("techreform.reference") / "data" / "gb2260_divisions.csv"
-        with path.open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                if row["code"][:2] != province:
-                    continue
-                name = row["name"]
-                found.add(name)
-                bare = name
-                while True:  # 瀍河回族区 → 瀍河; 河南省 → 河南
-                    shorter = _PLACE_SUFFIX.sub("", bare)
-                    if shorter == bare or len(shorter) < 2:
-                        break
-                    bare = shorter
-                if len(bare) >= 2:
-                    found.add(bare)
+        for division in gb2260.divisions().values():  # retired ones too: registries keep old names
+            if division.code[:2] != province:
+                continue
+            name = division.name
+            found.add(name)
+            bare = name
+            while True:  # 瀍河回族区 → 瀍河; 河南省 → 河南
+                shorter = _PLACE_SUFFIX.sub("", bare)
+                if shorter == bare or len(shorter) < 2:
+                    break
+                bare = shorter
+            if len(bare) >= 2:
+                found.add(bare)
         return cls(tuple(sorted(found, key=lambda n: (-len(n), n))))
 
     def strip_leading(self, s: str) -> str:

@@ -43,7 +43,7 @@ def read_metadata(wb: CalamineWorkbook) -> dict[str, str]:
     return meta
 
 
-def _open(path: Path) -> CalamineWorkbook:
+def open_workbook(path: Path) -> CalamineWorkbook:
     """Open by extension; if that fails, by content (an .xlsx saved under an .xls name opens in Excel)."""
     try:
         return CalamineWorkbook.from_path(str(path))
@@ -59,7 +59,7 @@ def read_return(path: Path, limits: Limits | None = None) -> ParsedReturn:
     limits = limits or Limits.from_env()
     inspection = inspect(path, limits)
     try:
-        wb = _open(path)
+        wb = open_workbook(path)
         visible = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
     except PasswordError as e:
         raise FileRejected("file_protected", PROTECTED_MESSAGE) from e

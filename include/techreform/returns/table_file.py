@@ -3,32 +3,29 @@ the same tolerance as a return: any visible sheet, title rows, aliases, column o
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
 from techreform.returns.model import Sheet, UnreadableWorkbook
+from techreform.returns.reader import open_workbook
 from techreform.returns.table import read_sheet
 
 
-def open_workbook(path: Path) -> CalamineWorkbook:
-    """Open by extension; if that fails, by content (an .xlsx saved under an .xls name)."""
+def open_table_workbook(path: Path) -> CalamineWorkbook:
+    """The workbook, opened as a return is (``reader.open_workbook``); UnreadableWorkbook if it
+    cannot be."""
     try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception:
-        try:
-            with path.open("rb") as f:
-                return CalamineWorkbook.from_filelike(io.BytesIO(f.read()))
-        except Exception as e:
-            raise UnreadableWorkbook(str(e)) from e
+        return open_workbook(path)
+    except Exception as e:  # calamine raises several error types for broken or partial files
+        raise UnreadableWorkbook(str(e)) from e
 
 
 def read_table(path: Path, kind: str, required: Sequence[str] = ()) -> Sheet | None:
     """The first visible sheet whose header names every ``required`` field (the one with the most
     rows when several do); None when no sheet has such a header."""
-    wb = open_workbook(path)
+    wb = open_table_workbook(path)
     try:
         names = [s.name for s in wb.sheets_metadata if str(s.visible).endswith("Visible")]
     except Exception as e:
