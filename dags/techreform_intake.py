@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, Metadata, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from techreform_dags import workspace
 
 from techreform.pipeline import RETURNS_ASSET, RETURNS_URI
 
@@ -31,14 +31,7 @@ def _params() -> tuple[str, str | None, float]:
     """Workspace, period and settle time of this run (from its params or the deployment)."""
     ctx = get_current_context()
     params = ctx["params"]
-    from techreform.workspace import Workspace  # at run time: the DAG file parses without it
-
-    ws = params.get("workspace") or os.environ.get("TECHREFORM_WORKSPACE", "")
-    if not ws or not Workspace(Path(ws)).exists():
-        # a setting to fix, not a passing fault: fail now instead of retrying
-        raise AirflowFailException(
-            f"no techreform workspace at {ws!r}: set the 'workspace' param or TECHREFORM_WORKSPACE"
-        )
+    ws = workspace()  # a missing one fails at once, without retries
     period = params.get("period") or None
     if period is None:  # a scheduled run collects the quarter that ended last (local calendar)
         from techreform.reference.periods import last_ended
