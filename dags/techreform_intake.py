@@ -83,22 +83,38 @@ def techreform_intake():
         ws, period, settle = _params()
         return _step(pipeline.receive, ws, period, settle)
 
-    @task
-    def validate_and_load(received: int) -> list[str]:
-        """Validate every registered file and load the accepted ones (one transaction each);
-        returns the periods whose returns in force changed."""
+    @task(multiple_outputs=True)
+    def validate_and_load(received: int) -> dict[str, Any]:
+        """Validate every registered file and load the accepted ones (one transaction each); then
+        plan the receipts: written here when spreading them would cost more than it gives, else
+        handed out in batches of units (``techreform.fanout``). Returns the periods whose returns
+        in force changed and the batches."""
         from techreform import pipeline
 
         ws, _, _ = _params()
-        return _step(pipeline.process, ws)
+        changed = _step(pipeline.process, ws)
+        batches = _step(pipeline.receipt_batches, ws)
+        if len(batches) == 1:  # one task's worth of work: no task to start for it
+            _step(pipeline.publish_units, ws, batches[0]["units"])
+            batches = []
+        return {"changed": changed, "batches": batches}
 
-    @task
-    def publish_receipts(changed: list[str]) -> list[str]:
-        """Receipts to the counties, submissions.csv and findings.csv to reports/."""
+    @task(map_index_template="{{ task.op_kwargs['batch']['label'] }}")
+    def publish_receipts(batch: dict[str, Any]) -> int:
+        """The receipts of one batch of units (a mapped task each, labelled with its units);
+        skipped when there is no batch."""
+        from techreform import pipeline
+
+        ws, _, _ = _params()
+        return _step(pipeline.publish_units, ws, batch["units"])
+
+    @task(trigger_rule="none_failed")
+    def publish_reports(changed: list[str]) -> list[str]:
+        """submissions.csv and findings.csv of every period to reports/, after all receipts."""
         from techreform import pipeline
 
         ws, period, _ = _params()
-        _step(pipeline.publish, ws, period)
+        _step(pipeline.publish_reports, ws, period)
         return changed
 
     @task(outlets=[RETURNS])
@@ -109,7 +125,11 @@ def techreform_intake():
             raise AirflowSkipException("no period's returns in force changed")
         yield Metadata(RETURNS, extra={"periods": list(changed)})
 
-    announce_returns(publish_receipts(validate_and_load(receive())))
+    judged = validate_and_load(receive())
+    receipts = publish_receipts.expand(batch=judged["batches"])
+    reports = publish_reports(judged["changed"])
+    receipts >> reports
+    announce_returns(reports)
 
 
 techreform_intake()

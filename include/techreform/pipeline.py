@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from techreform.fanout import Batch
     from techreform.workspace import Workspace
 
 STEPS = ("intake", "reconcile", "check", "assess")
@@ -96,11 +97,40 @@ def changed_periods(engine: Engine, decided: Iterable[int]) -> list[str]:
 
 
 def publish(root: str, period: str | None = None) -> int:
+    """Every receipt still missing and every period's CSVs, in one go (``techreform run
+    --no-airflow``); the DAG spreads the receipts (``receipt_batches``, ``publish_units``)."""
     from techreform import intake
     from techreform.reference.periods import Period
 
     ws, engine = open_workspace(root)
     return len(intake.publish(ws, engine, ws.profile, run_period=Period.parse(period) if period else None))
+
+
+def receipt_batches(root: str) -> list[Batch]:
+    """The units whose decided files still want a receipt, cut into batches as the work pays
+    (``fanout``): no batch when there is none, one when spreading would cost more than it gives."""
+    from techreform import fanout
+    from techreform.intake.answer import pending_receipts
+
+    ws, engine = open_workspace(root)
+    return fanout.batches(ws.profile, pending_receipts(engine), fanout.Spread.of(ws))
+
+
+def publish_units(root: str, units: list[str]) -> int:
+    """The missing receipts of these units (one batch); returns how many were written."""
+    from techreform.intake.answer import publish_units as publish_of
+
+    ws, engine = open_workspace(root)
+    return len(publish_of(ws, engine, ws.profile, units))
+
+
+def publish_reports(root: str, period: str | None = None) -> list[str]:
+    """Every period's submissions.csv and findings.csv, after the receipts; returns the periods."""
+    from techreform.intake.answer import write_reports
+    from techreform.reference.periods import Period
+
+    ws, engine = open_workspace(root)
+    return write_reports(ws, engine, run_period=Period.parse(period) if period else None)
 
 
 # ------------------------------------------------------------------------ the later steps

@@ -26,7 +26,13 @@ def test_doctests(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["techreform.reconcile.names", "techreform.indicators.forecast", "techreform.workspace"]
+    "name",
+    [
+        "techreform.reconcile.names",
+        "techreform.indicators.forecast",
+        "techreform.workspace",
+        "techreform.fanout",
+    ],
 )
 def test_doctests_of_the_domain(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False)

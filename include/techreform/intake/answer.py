@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from techreform import outputs
 from techreform import warehouse as wh
+from techreform.fanout import RECEIPT_SECONDS, RECEIPT_SECONDS_PER_BYTE
 from techreform.intake.inbox import SETTLE_SECONDS, receive
 from techreform.intake.judge import accepted_before, process
 from techreform.intake.lock import workspace_lock
@@ -29,49 +31,50 @@ log = logging.getLogger(__name__)
 def publish(
     ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None
 ) -> list[Path]:
-    """Receipts for every decided file that has none yet, then the periods' CSV files."""
-    written: list[Path] = []
-    with workspace_lock(ws, engine), Session(engine, expire_on_commit=False) as session:
-        subs = session.scalars(
-            select(wh.Submission)
-            .options(selectinload(wh.Submission.findings))
-            .where(wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None))
-            .order_by(wh.Submission.received_at, wh.Submission.id)
+    """Receipts for every decided file that has none yet, then the periods' CSV files (the whole
+    step in one go; the DAG may spread the receipts over units, ``publish_units``)."""
+    with workspace_lock(ws, engine):
+        written = _write_receipts(ws, engine, profile, None)
+        write_reports(ws, engine, run_period=run_period, locked=True)
+    return written
+
+
+def pending_receipts(engine: Engine) -> dict[str, float]:
+    """Units with decided files still without a receipt, with the receipts' estimated seconds
+    (``fanout``): what the step's batches are cut from."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(wh.Submission.unit_code, wh.Submission.size).where(
+                wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None)
+            )
         ).all()
-        for sub in subs:
-            unit = profile.unit(sub.unit_code)
-            status = wh.REJECTED if sub.errors else wh.ACCEPTED
-            path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
-            taken = session.scalar(
-                select(wh.Submission.id).where(wh.Submission.receipt_path == str(path.relative_to(ws.root)))
-            )
-            if taken is not None:  # two files of the same name within a minute: keep both receipts
-                path = path.with_name(f"{path.stem}_{sub.id}{path.suffix}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            source = ws.root / sub.archive_path
-            findings = [
-                Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__}) for f in sub.findings
-            ]
-            write_receipt(
-                path,
-                unit_code=sub.unit_code,
-                unit_name=unit.name if unit else sub.unit_code,
-                file_name=sub.file_name,
-                period=sub.period,
-                status=status,
-                received_at=sub.received_at,
-                deadline=sub.deadline,
-                summary=sub.summary or "",
-                findings=findings,
-                source=source if _safe_to_copy(sub) and source.suffix.lower() in READABLE_SUFFIXES else None,
-                superseded=sub.status == wh.SUPERSEDED,
-                timeliness_settled=sub.period is not None and accepted_before(session, sub),
-            )
-            sub.receipt_path = str(path.relative_to(ws.root))
-            written.append(path)
-            if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
-                session.commit()
-        session.commit()
+    work: dict[str, float] = {}
+    for unit, size in rows:
+        work[unit] = work.get(unit, 0.0) + RECEIPT_SECONDS + RECEIPT_SECONDS_PER_BYTE * (size or 0)
+    return work
+
+
+def publish_units(ws: Workspace, engine: Engine, profile: Profile, units: Iterable[str]) -> list[Path]:
+    """Receipts for these units' decided files that have none yet (one task of a spread step).
+
+    Several such tasks run at once for different units; each holds the intake lock shared (no
+    receive or judging meanwhile) and its units' own locks (a second run's task for the same unit
+    waits, then finds the receipts written). The CSVs follow, once, with ``write_reports``."""
+    wanted = sorted(set(units))
+    if not wanted:
+        return []
+    with workspace_lock(ws, engine, shared=True, units=wanted):
+        return _write_receipts(ws, engine, profile, wanted)
+
+
+def write_reports(
+    ws: Workspace, engine: Engine, *, run_period: Period | None = None, locked: bool = False
+) -> list[str]:
+    """Every period's submissions.csv and findings.csv from the warehouse; returns the periods."""
+    if not locked:
+        with workspace_lock(ws, engine):
+            return write_reports(ws, engine, run_period=run_period, locked=True)
+    with Session(engine) as session:
         # Every period's CSVs, not only those of this run's receipts: after a crash between the
         # receipts and the CSVs, the rerun has no receipts left to write but must still mend them.
         periods = set(
@@ -82,7 +85,59 @@ def publish(
         periods |= {str(run_period)} if run_period else set()
         for period in sorted(periods):
             outputs.write_intake_csvs(session, ws.reports_for(period), period)
+    return sorted(periods)
+
+
+def _write_receipts(ws: Workspace, engine: Engine, profile: Profile, units: list[str] | None) -> list[Path]:
+    """The receipts still missing, of these units (None: all), in order of arrival; the caller
+    holds the lock."""
+    written: list[Path] = []
+    with Session(engine, expire_on_commit=False) as session:
+        query = (
+            select(wh.Submission)
+            .options(selectinload(wh.Submission.findings))
+            .where(wh.Submission.status != wh.RECEIVED, wh.Submission.receipt_path.is_(None))
+            .order_by(wh.Submission.received_at, wh.Submission.id)
+        )
+        if units is not None:
+            query = query.where(wh.Submission.unit_code.in_(units))
+        for sub in session.scalars(query).all():
+            written.append(_write_receipt(ws, session, profile, sub))
+            if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
+                session.commit()
+        session.commit()
     return written
+
+
+def _write_receipt(ws: Workspace, session: Session, profile: Profile, sub: wh.Submission) -> Path:
+    unit = profile.unit(sub.unit_code)
+    status = wh.REJECTED if sub.errors else wh.ACCEPTED
+    path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
+    taken = session.scalar(
+        select(wh.Submission.id).where(wh.Submission.receipt_path == str(path.relative_to(ws.root)))
+    )
+    if taken is not None:  # two files of the same name within a minute: keep both receipts
+        path = path.with_name(f"{path.stem}_{sub.id}{path.suffix}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = ws.root / sub.archive_path
+    findings = [Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__}) for f in sub.findings]
+    write_receipt(
+        path,
+        unit_code=sub.unit_code,
+        unit_name=unit.name if unit else sub.unit_code,
+        file_name=sub.file_name,
+        period=sub.period,
+        status=status,
+        received_at=sub.received_at,
+        deadline=sub.deadline,
+        summary=sub.summary or "",
+        findings=findings,
+        source=source if _safe_to_copy(sub) and source.suffix.lower() in READABLE_SUFFIXES else None,
+        superseded=sub.status == wh.SUPERSEDED,
+        timeliness_settled=sub.period is not None and accepted_before(session, sub),
+    )
+    sub.receipt_path = str(path.relative_to(ws.root))
+    return path
 
 
 @dataclass
