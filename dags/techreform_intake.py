@@ -83,21 +83,22 @@ def techreform_intake():
         ws, period, settle = _params()
         return _step(pipeline.receive, ws, period, settle)
 
-    @task(multiple_outputs=True)
-    def validate_and_load(received: int) -> dict[str, Any]:
-        """Validate every registered file and load the accepted ones (one transaction each); then
-        plan the receipts: written here when spreading them would cost more than it gives, else
-        handed out in batches of units (``techreform.fanout``). Returns the periods whose returns
-        in force changed and the batches."""
+    @task
+    def validate_and_load(received: int) -> list[dict[str, Any]]:
+        """Validate every registered file and load the accepted ones (one transaction each); the
+        periods whose returns in force changed go to XCom ``changed``. Then the receipts: written
+        here when spreading them would cost more than it gives, else returned as batches of units
+        for ``publish_receipts`` to map over (``techreform.fanout``; Airflow maps only over a
+        task's return value)."""
         from techreform import pipeline
 
         ws, _, _ = _params()
-        changed = _step(pipeline.process, ws)
+        get_current_context()["ti"].xcom_push(key="changed", value=_step(pipeline.process, ws))
         batches = _step(pipeline.receipt_batches, ws)
         if len(batches) == 1:  # one task's worth of work: no task to start for it
             _step(pipeline.publish_units, ws, batches[0]["units"])
-            batches = []
-        return {"changed": changed, "batches": batches}
+            return []
+        return [dict(b) for b in batches]
 
     @task(map_index_template="{{ task.op_kwargs['batch']['label'] }}")
     def publish_receipts(batch: dict[str, Any]) -> int:
@@ -126,7 +127,7 @@ def techreform_intake():
         yield Metadata(RETURNS, extra={"periods": list(changed)})
 
     judged = validate_and_load(receive())
-    receipts = publish_receipts.expand(batch=judged["batches"])
+    receipts = publish_receipts.expand(batch=judged)
     reports = publish_reports(judged["changed"])
     receipts >> reports
     announce_returns(reports)

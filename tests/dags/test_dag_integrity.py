@@ -47,10 +47,41 @@ def test_intake_dag_shape(dagbag):
         "receive",
         "validate_and_load",
         "publish_receipts",
+        "publish_reports",
         "announce_returns",
     ]
     assert set(dag.params.keys()) == {"workspace", "period", "settle_seconds"}
     assert dag.timetable.expression == "*/5 * * * *"
+
+
+def test_intake_maps_its_receipts_over_batches_of_units_with_readable_labels(dagbag):
+    """publish_receipts is mapped over what validate_and_load returns (batches of unit codes, no
+    data), each instance labelled with its units; the CSVs and the event follow even when there is
+    no batch (the mapped task skipped)."""
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    dag = dagbag.dags["techreform_intake"]
+    receipts = dag.get_task("publish_receipts")
+    assert isinstance(receipts, MappedOperator)
+    assert receipts.upstream_task_ids == {"validate_and_load"}
+    assert receipts.map_index_template == "{{ task.op_kwargs['batch']['label'] }}"
+    reports = dag.get_task("publish_reports")
+    assert reports.upstream_task_ids == {"validate_and_load", "publish_receipts"}
+    assert reports.trigger_rule == "none_failed"
+    assert dag.get_task("announce_returns").upstream_task_ids == {"publish_reports"}
+
+
+def test_a_batch_label_renders_from_the_mapped_argument(dagbag):
+    """The template renders with the unmapped task in the context (as the task runner does), so the
+    label shows while the task runs."""
+    import jinja2
+
+    template = dagbag.dags["techreform_intake"].get_task("publish_receipts").map_index_template
+
+    class Unmapped:
+        op_kwargs = {"batch": {"units": ["410323"], "label": "410323 新安县"}}
+
+    assert jinja2.Environment().from_string(template).render(task=Unmapped()) == "410323 新安县"
 
 
 def test_intake_announces_the_returns_in_force_on_their_asset(dagbag):

@@ -147,6 +147,19 @@ def fit_to_page(ws: Worksheet) -> None:
 
 def save_stable(wb: Workbook, path: Path) -> bool:
     """Save with fixed times inside, write only if the bytes differ; True if written."""
+    data = stable_bytes(wb)
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def stable_bytes(wb: Workbook) -> bytes:
+    """The workbook as saved, with fixed times inside (the properties and every zip member's time):
+    the same content gives the same bytes, whenever and on whichever worker it is written."""
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.lastModifiedBy = "techreform"
@@ -164,14 +177,7 @@ def save_stable(wb: Workbook, path: Path) -> bool:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, data)
-    data = out.getvalue()
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
+    return out.getvalue()
 
 
 def _fixed_core(xml: bytes) -> bytes:

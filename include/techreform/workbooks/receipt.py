@@ -32,6 +32,7 @@ from techreform.reference.schema import (
 )
 from techreform.rules import rule_title
 from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
+from techreform.workbooks.common import stable_bytes
 from techreform.workbooks.receipt_source import (
     SheetNames,
     attached_text,
@@ -178,7 +179,7 @@ def write_receipt(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{os.getpid()}.receipt.part")  # short: the name itself may be long
     try:
-        wb.save(tmp)
+        tmp.write_bytes(stable_bytes(wb))  # no time inside: the same receipt is the same bytes
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
