@@ -23,26 +23,27 @@ from typing import TypedDict
 from techreform.reference.profiles import Profile
 from techreform.workspace import Workspace
 
-# Estimated seconds of a receipt (measured on this 2-core machine, README): a fixed part and a part
-# per byte of the county's file, whose sheets the receipt copies back (9 KB: 28 ms, 106 KB: 183 ms).
-RECEIPT_SECONDS = 0.013
-RECEIPT_SECONDS_PER_BYTE = 1.6e-6
-# A unit's 对账待核实清单 (47 ms for ~430 projects a unit): a fixed part and a part per listed project.
-FOLLOWUP_SECONDS = 0.02
-FOLLOWUP_SECONDS_PER_ITEM = 0.0005
+# Estimated seconds of a receipt, as measured inside a task on the Celery stack on this shared 2-core
+# machine (README): a fixed part and a part per byte of the county's file, whose sheets the receipt
+# copies back (9 KB files: 57 ms a receipt; 105 KB: 0.7 s). The same machine, under the same load,
+# gave the cost of a mapped task below (``Spread``): the two are weighed against each other.
+RECEIPT_SECONDS = 0.01
+RECEIPT_SECONDS_PER_BYTE = 6e-6
 
 
 @dataclass(frozen=True)
 class Spread:
     """How far a step may spread: at most ``tasks`` mapped tasks, each with at least ``min_seconds``
-    of estimated work (a mapped task's start on a Celery worker costs ~3-5 s here, README)."""
+    of estimated work. Measured on the Celery stack here (README, ``benchmarks/fanout.py``): a mapped
+    task costs ~4 s before its work when two start at once on this 2-core machine, and 10-14 s when
+    four contend (so two batches beat four); a second batch pays from ~2 × 4 s of work."""
 
-    tasks: int = 4
-    min_seconds: float = 8.0
+    tasks: int = 2
+    min_seconds: float = 4.0
 
     @classmethod
     def of(cls, ws: Workspace | None = None) -> Spread:
-        """The workspace's ``"fanout": {"tasks": 4, "min_seconds": 8}`` setting; the environment
+        """The workspace's ``"fanout": {"tasks": 2, "min_seconds": 4}`` setting; the environment
         (``TECHREFORM_FANOUT_TASKS``, ``TECHREFORM_FANOUT_MIN_SECONDS``) wins; else the defaults."""
         given = dict(ws.settings.get("fanout") or {}) if ws is not None and ws.exists() else {}
         tasks = os.environ.get("TECHREFORM_FANOUT_TASKS") or given.get("tasks", cls.tasks)

@@ -138,7 +138,7 @@ def test_receipt_tasks_of_different_units_run_together_on_postgresql(tmp_path):
                 events.append(f"{name} in")
                 inside.set()
                 release.wait(60)
-            events.append(f"{name} out")
+                events.append(f"{name} out")  # still holding it
 
         def waiting() -> int:
             with engine.connect() as c:
