@@ -109,9 +109,10 @@ def techreform_intake():
         ws, _, _ = _params()
         return _step(pipeline.publish_units, ws, batch["units"])
 
-    @task(trigger_rule="none_failed")
+    @task
     def publish_reports(changed: list[str]) -> list[str]:
-        """submissions.csv and findings.csv of every period to reports/, after all receipts."""
+        """submissions.csv and findings.csv of every period to reports/ (from the warehouse's
+        decisions: beside the receipts, not after them)."""
         from techreform import pipeline
 
         ws, period, _ = _params()
@@ -127,10 +128,8 @@ def techreform_intake():
         yield Metadata(RETURNS, extra={"periods": list(changed)})
 
     judged = validate_and_load(receive())
-    receipts = publish_receipts.expand(batch=judged)
-    reports = publish_reports(judged["changed"])
-    receipts >> reports
-    announce_returns(reports)
+    publish_receipts.expand(batch=judged)
+    announce_returns(publish_reports(judged["changed"]))
 
 
 techreform_intake()

@@ -46,7 +46,7 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")  # two writers never share one
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return True

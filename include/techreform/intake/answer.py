@@ -70,9 +70,10 @@ def publish_units(ws: Workspace, engine: Engine, profile: Profile, units: Iterab
 def write_reports(
     ws: Workspace, engine: Engine, *, run_period: Period | None = None, locked: bool = False
 ) -> list[str]:
-    """Every period's submissions.csv and findings.csv from the warehouse; returns the periods."""
+    """Every period's submissions.csv and findings.csv from the warehouse; returns the periods.
+    Beside receipt tasks (the intake lock shared), never beside receive or judging."""
     if not locked:
-        with workspace_lock(ws, engine):
+        with workspace_lock(ws, engine, shared=True):
             return write_reports(ws, engine, run_period=run_period, locked=True)
     with Session(engine) as session:
         # Every period's CSVs, not only those of this run's receipts: after a crash between the
