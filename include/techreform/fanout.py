@@ -35,7 +35,7 @@ RECEIPT_SECONDS_PER_BYTE = 6e-6
 class Spread:
     """How far a step may spread: at most ``tasks`` mapped tasks, each with at least ``min_seconds``
     of estimated work. Measured on the Celery stack here (README, ``benchmarks/fanout.py``): a mapped
-    task costs ~4 s before its work when two start at once on this 2-core machine, and 10-14 s when
+    task costs ~4 s before its work when two start at once on this 2-core machine, and 9-14 s when
     four contend (so two batches beat four); a second batch pays from ~2 × 4 s of work."""
 
     tasks: int = 2
