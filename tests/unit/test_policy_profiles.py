@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from techreform import cli
+from techreform.demo.targets import document_rule, weighted
 from techreform.indicators.catalogue import assessed, catalogue
 from techreform.reference import profiles
 from techreform.reference.codes import gb2260
@@ -299,3 +300,15 @@ def test_policy_section_mistakes_are_told_in_chinese(tmp_path, change, said):
     data = _data()
     change(data)
     assert said in _problem(tmp_path, data)
+
+
+@pytest.mark.parametrize("profile_id", profiles.available())
+@pytest.mark.parametrize("year", [2013, 2018, 2021, 2022, 2026])
+def test_every_weighted_indicator_gets_a_sample_target_and_is_assessed(profile_id, year):
+    """No indicator an assessment weighs may score 0 for want of a target: the sample sets one from
+    the profile's ``targets`` or from the document's own (see tests/e2e/test_profile_cycles.py)."""
+    p = profiles.load(profile_id)
+    ids = {i.id for i in assessed(p)}
+    for ident in weighted(p):
+        assert ident in ids, ident
+        assert ident in p.targets or document_rule(p, ident, year) is not None, ident
