@@ -74,8 +74,10 @@ def policy_sheet(wb: Workbook, x: CheckInputs, config: dict[str, Any]) -> None:
     facts.append(["等次", "；".join(f"{b['name']} ≥ {float(b['min']):g} 分" for b in bands)])
     for lib in p.libraries:
         facts.append(["项目库", f"{lib.name}：总投资 ≥ {lib.from_:g} 万元"])
-    start = title(ws, f"{p.jurisdiction.name}{year}年度技术改造考核办法（政策配置）", 6)
-    table(ws, ["事项", "内容"], facts, start_row=start, widths=(18, 90))
+    start = title(ws, f"{p.jurisdiction.name}{year}年度技术改造考核办法（政策配置）", 5)
+    table(ws, ["事项", "内容"], facts, start_row=start, widths=(30, 106))  # 内容 spans the columns B–E
+    for r in range(start, start + len(facts) + 1):
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=5)
     row = start + len(facts) + 2
     indicators = {i.id: i for i in x.result.indicators}
     lines = []
@@ -96,6 +98,7 @@ def policy_sheet(wb: Workbook, x: CheckInputs, config: dict[str, Any]) -> None:
         start_row=row + 1,
         widths=(30, 8, 14, 28, 60),
     )
+    ws.freeze_panes = None  # two tables: nothing to keep in view
     print_setup(ws, header_row=start)
 
 
@@ -115,7 +118,7 @@ def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
         (t for t in p.document_targets if _in_force(t, year)), key=lambda t: (t.year, t.indicator)
     ):
         span = f"{t.cumulative_from}—{t.year}年累计" if t.cumulative_from is not None else f"{t.year}年"
-        target = f"{t.value:g}" + (f"—{t.upper:g}" if t.upper is not None else "")
+        target: float | str = t.value if t.upper is None else f"{t.value:g}—{t.upper:g}"
         if not t.tracked:
             rows.append([_label(indicators, t.indicator, t), span, target, COMPARISON_TEXT[t.comparison],
                          None, "报表与统计数据无此项，不计算", t.note])  # fmt: skip
@@ -152,7 +155,7 @@ def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
         rows,
         start_row=start,
         widths=(30, 14, 10, 12, 13, 30, 60),
-        formats={4: AMOUNT_FORMAT},
+        formats={2: "#,##0.##", 4: AMOUNT_FORMAT},
     )
     print_setup(ws, header_row=start)
 
@@ -209,7 +212,7 @@ def library_sheet(wb: Workbook, profile: Profile, year: int, projects: Sequence[
         ],
         rows or [["（无达到入库标准的项目）", None, None, None, None, None, None, None]],
         start_row=start,
-        widths=(12, 30, 30, 26, 9, 13, 22, 16),
+        widths=(12, 30, 30, 26, 9, 13, 30, 24),
         formats={5: AMOUNT_FORMAT},
     )
     print_setup(ws, header_row=start)
