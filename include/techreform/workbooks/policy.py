@@ -106,6 +106,20 @@ def _in_force(t: DocumentTarget, year: int) -> bool:
     return t.year == year or (t.cumulative_from is not None and t.cumulative_from <= year <= t.year)
 
 
+def _shown(targets: Sequence[DocumentTarget], year: int) -> list[DocumentTarget]:
+    """The targets for ``year`` (or a running total covering it) and, for an indicator without one,
+    the next goal the document sets for it (到2025年…), in the document's order."""
+    current = {t.indicator for t in targets if _in_force(t, year)}
+    later: dict[str, DocumentTarget] = {}
+    for t in targets:
+        if t.indicator in current or t.year <= year:
+            continue
+        if t.indicator not in later or t.year < later[t.indicator].year:
+            later[t.indicator] = t
+    chosen = {id(t) for t in later.values()}
+    return [t for t in targets if _in_force(t, year) or id(t) in chosen]
+
+
 def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
     """文件目标: every target the document sets for this year (or a running total covering it), with
     the year's figure of the jurisdiction and, for a target every unit is held to, how many met it."""
@@ -114,9 +128,7 @@ def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
     indicators = {i.id: i for i in x.result.indicators}
     total = {r.indicator: r.value for r in x.result.rows if r.unit == p.jurisdiction.code}
     rows: list[list[Any]] = []
-    for t in sorted(
-        (t for t in p.document_targets if _in_force(t, year)), key=lambda t: (t.year, t.indicator)
-    ):
+    for t in _shown(p.document_targets, year):
         span = f"{t.cumulative_from}—{t.year}年累计" if t.cumulative_from is not None else f"{t.year}年"
         target: float | str = t.value if t.upper is None else f"{t.value:g}—{t.upper:g}"
         if not t.tracked:
@@ -126,6 +138,8 @@ def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
         value = total.get(t.indicator)
         if t.cumulative_from is not None and t.year != year:
             verdict = f"{year}年为累计目标的第 {year - t.cumulative_from + 1} 年（本年完成值，不含以前年度）"
+        elif t.year > year:
+            verdict = f"{t.year}年目标，仅供对照"
         elif value is None:
             verdict = "本年无数据"
         elif t.scope == "every_unit":
@@ -144,8 +158,8 @@ def document_targets_sheet(wb: Workbook, x: CheckInputs) -> None:
         ws,
         f"《{p.document}》{year}年目标完成情况",
         7,
-        f"文件为{year}年设定的目标（含覆盖{year}年的累计目标），与全{p.jurisdiction.name[-1:]}本年完成值对照；"
-        "“每个单位”口径的目标另计达到的单位数。文件未设本年目标的指标见“考核办法”。",
+        f"文件为{year}年设定的目标（含覆盖{year}年的累计目标；文件未设本年目标的指标列其后最近年份的目标），"
+        f"与全{p.jurisdiction.name[-1:]}本年完成值对照；“每个单位”口径的目标另计达到的单位数。",
     )
     if not rows:
         rows = [["（文件未为本年设定目标）", None, None, None, None, None, None]]
