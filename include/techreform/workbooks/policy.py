@@ -27,7 +27,7 @@ COMPARISON_TEXT = {
     "at_least": "不低于（以上）",
     "more_than": "高于（超过）",
     "about": "左右",
-    "exactly": "达到",
+    "exactly": "达到该数",
     "at_most": "不高于",
 }
 DEDUCTION_NAMES = {
