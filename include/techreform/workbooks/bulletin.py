@@ -14,6 +14,7 @@ from techreform.subsidy.model import SubsidyProject
 from techreform.workbooks.check import CheckInputs, key_indicators, unit_name
 from techreform.workbooks.common import (
     AMOUNT_FORMAT,
+    code_width,
     first_sheet,
     fit_to_page,
     new_workbook,
@@ -152,7 +153,7 @@ def write_assessment(
         headers,
         rows,
         start_row=start,
-        widths=(6, 10, 16, 10, 8, 10, 8),
+        widths=(6, code_width(x.profile), 16, 10, 8, 10, 8),
         formats={3: "0.00", 4: "0.00", 5: "0.00"},
     )
     print_setup(ws, header_row=start)
