@@ -9,6 +9,7 @@ from techreform.indicators.compute import Coverage, Inputs, ProjectFacts, UnitTo
 from techreform.indicators.forecast import BY_LAST_YEAR, LINEAR, project
 from techreform.indicators.progress import AHEAD, BEHIND, DONE, MET, NO_DATA, NOT_MET, completion, standing
 from techreform.indicators.scoring import grade, rank, score_unit, settings
+from techreform.indicators.targets import missing_targets
 from techreform.reference import profiles
 
 PROFILE = profiles.load("luoyang-2021")
@@ -218,3 +219,17 @@ def test_a_more_than_target_is_met_only_above_it():
     assert standing(ind, A, 0.0, 0.0, 4, "more_than").status == "未达标"
     assert standing(ind, A, 0.1, 0.0, 4, "more_than").status == "达标"
     assert standing(ind, A, 0.0, 0.0, 4).status == "达标"  # at least 0
+
+
+def test_a_weighted_indicator_the_targets_file_lacks_is_named_plainly():
+    units = [u.code for u in PROFILE.units]
+    targets = {(u, i): 1.0 for u in units for i in settings(None)["weights"]}
+    assert missing_targets(PROFILE, assessed(PROFILE), targets, 2026) == []
+    del targets[(units[0], "projects_over_10m")]
+    targets = {k: v for k, v in targets.items() if k[1] != "stats_coverage"}
+    said = missing_targets(PROFILE, assessed(PROFILE), targets, 2026)
+    assert said == [
+        "目标责任书 targets/2026.xlsx 未给出“千万元以上技改项目数（个）”的年度目标"
+        f"（{PROFILE.units[0].name}），年度考核中该项不计分",
+        "目标责任书 targets/2026.xlsx 未给出“入统率（%）”的年度目标（所有单位），年度考核中该项不计分",
+    ]
