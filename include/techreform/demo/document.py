@@ -39,6 +39,7 @@ from techreform.reference.profiles import Profile, Unit
 from techreform.workspace import Workspace
 
 QUARTERS = 4
+BAND = 2  # percentage points: the width of the units' industrial growths
 
 
 def generate_document_city(ws: Workspace, profile: Profile, year: int | None = None, seed: int = 7) -> dict:
@@ -51,17 +52,8 @@ def generate_document_city(ws: Workspace, profile: Profile, year: int | None = N
     ({indicator: (document, generated)}: figures aimed at but not met together) and ``unsupported``
     ({indicator: why it was not built}).
     """
-    year = year or document_year(profile)
-    goals = goals_of(profile, year)
-    rng = random.Random(seed)
-    city = City(profile, year, QUARTERS, list(profile.units), rng)
-    _build_library(city, goals, build_firms(goals, profile.reform_types, len(city.units), rng))
-    plant_goal_recognitions(city, goals)
-    _link_statistics(city)
-    add_stats_only(city)  # other industry only: every tech-reform project is in some return
-    city.stats_only = [p for p in city.stats_only if p.nature != TECH]
-    assign_stats_ids(city)
-
+    city, goals = build_document_city(profile, year, seed)
+    rng = city.rng
     subs: list[Submission] = []
     in_force: dict[int, dict[str, list[dict]]] = {0: {}}
     for q in range(1, QUARTERS + 1):
@@ -76,8 +68,23 @@ def generate_document_city(ws: Workspace, profile: Profile, year: int | None = N
     summary["stats_rows"], totals = write_statistics(ws, city, lambda t: _meet_rates(city, goals, t))
     values = check_goals(city, goals, in_force[QUARTERS], totals[QUARTERS])
     _write_targets(ws, city, goals, totals, values)
-    summary.update(year=year, **_outcome(city, goals, values))
+    summary.update(year=city.year, **_outcome(city, goals, values))
     return summary
+
+
+def build_document_city(profile: Profile, year: int | None = None, seed: int = 7) -> tuple[City, Goals]:
+    """The city (library, recognitions, statistics' view) and the goals it is built to, before
+    anything is written: each project's figures of a quarter are ``project_row(p, q)``."""
+    goals = goals_of(profile, year or document_year(profile))
+    rng = random.Random(seed)
+    city = City(profile, goals.year, QUARTERS, list(profile.units), rng)
+    _build_library(city, goals, build_firms(goals, profile.reform_types, len(city.units), rng))
+    plant_goal_recognitions(city, goals)
+    _link_statistics(city)
+    add_stats_only(city)  # other industry only: every tech-reform project is in some return
+    city.stats_only = [p for p in city.stats_only if p.nature != TECH]
+    assign_stats_ids(city)
+    return city, goals
 
 
 def _outcome(city: City, goals: Goals, values: dict[tuple[str, str], float | None]) -> dict:
@@ -242,7 +249,7 @@ def _effects(city: City, goals: Goals) -> None:
     for p in _active(city):
         fx = list(p.effects)
         for i, at_least in goals.effects.items():
-            fx[i] = round(min(at_least + city.rng.uniform(0.5, 6.0), 100.0), 1)
+            fx[i] = round(min(at_least + city.rng.uniform(0.5, 6), 100), 1)
         p.effects = (fx[0], fx[1], fx[2])
 
 
@@ -270,15 +277,15 @@ def _meet_rates(city: City, goals: Goals, totals: Totals) -> Totals:
     if not goals.rates:
         return totals
     rng, r = city.rng, goals.rates
-    ind_low = r.get("industrial_invest_growth", rng.uniform(-3.0, 12.0)) + 0.5
+    ind_low = r.get("industrial_invest_growth", rng.uniform(-3, 12)) + 0.5
     tech_low = max(
-        ind_low + 2.0 + r.get("tech_growth_gap", -math.inf), r.get("tech_invest_growth", -math.inf)
+        ind_low + BAND + r.get("tech_growth_gap", -math.inf), r.get("tech_invest_growth", -math.inf)
     )
     out: Totals = {q: {} for q in totals}
     for unit in city.units:
-        share = r.get("tech_invest_share", rng.uniform(25.0, 40.0)) + rng.uniform(1.0, 4.0)
-        g_ind = ind_low + rng.uniform(0.0, 2.0)
-        g_tech = (tech_low if tech_low > -math.inf else rng.uniform(-5.0, 30.0)) + rng.uniform(0.5, 2.5)
+        share = r.get("tech_invest_share", rng.uniform(25, 40)) + rng.uniform(1, 4)
+        g_ind = ind_low + rng.uniform(0, BAND)
+        g_tech = (tech_low if tech_low > -math.inf else rng.uniform(-5, 30)) + rng.uniform(0.5, 2.5)
         for q in totals:
             tech = totals[q][unit.code][2]
             ind = tech / share * 100
@@ -322,4 +329,4 @@ def _write_targets(
     )
 
 
-__all__ = ["generate_document_city"]
+__all__ = ["build_document_city", "generate_document_city"]
