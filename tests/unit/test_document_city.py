@@ -246,11 +246,15 @@ def test_a_made_up_document_gets_its_own_figures_and_targets_split_by_its_rules(
         assert tech / industrial * 100 >= 33
 
 
-def test_from_document_needs_sample(tmp_path, capsys):
+def test_from_document_needs_sample_and_a_year_of_the_document(tmp_path, capsys):
     from techreform.cli import main
 
     assert main(["init", str(tmp_path / "ws"), "--profile", LUOYANG, "--from-document"]) == 2
     assert "--sample" in capsys.readouterr().err
+    # a year the document gives no figure for is refused, naming the years it does
+    argv = ["init", str(tmp_path / "ws"), "--profile", LUOYANG, "--sample", "--from-document"]
+    assert main([*argv, "--year", "2023"]) == 2
+    assert "2021、2025" in capsys.readouterr().err
     assert not (tmp_path / "ws").exists()
 
 

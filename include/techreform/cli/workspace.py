@@ -14,9 +14,17 @@ if TYPE_CHECKING:
 
 
 def cmd_init(a: argparse.Namespace) -> int:
-    if a.from_document and not a.sample:
-        print("错误：--from-document 需与 --sample 同用", file=sys.stderr)
-        return 2
+    if a.from_document:
+        from techreform.demo.document_goals import document_year
+        from techreform.reference import profiles
+
+        try:
+            if not a.sample:
+                raise ValueError("--from-document 需与 --sample 同用")
+            a.year = document_year(profiles.load(a.profile), a.year)
+        except ValueError as e:  # before anything is created
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
     ws = Workspace(Path(a.workspace).resolve())
     if ws.exists():
         current = ws.settings["profile"]
@@ -41,17 +49,13 @@ def cmd_init(a: argparse.Namespace) -> int:
     return 0
 
 
-def _document_city(ws: Workspace, year: int | None) -> int:
+def _document_city(ws: Workspace, year: int) -> int:
     """``init --sample --from-document``: the city of the document's figures, and what it meets."""
     from techreform.demo.document import generate_document_city
     from techreform.indicators.catalogue import catalogue
 
     profile = ws.profile
-    try:
-        summary = generate_document_city(ws, profile, year=year)
-    except ValueError as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return 2
+    summary = generate_document_city(ws, profile, year=year)
     names = {i.id: i.name for i in catalogue(profile)}
 
     def number(v: float | None) -> str:
@@ -65,7 +69,8 @@ def _document_city(ws: Workspace, year: int | None) -> int:
         "（四个季度）、统计局数据和目标责任书"
     )
     print(f"年末合计与文件一致：{listed(summary['honoured'])}")
-    print(f"达到或超过文件目标：{listed(summary['at_least'])}")
+    if summary["at_least"]:
+        print(f"达到或超过文件目标：{listed(summary['at_least'])}")
     for k, (want, got) in summary["missed"].items():
         print(f"未能达到：{names.get(k, k)} 文件 {number(want)}，生成 {number(got)}")
     for k, why in summary["unsupported"].items():

@@ -75,7 +75,7 @@ def generate_document_city(ws: Workspace, profile: Profile, year: int | None = N
 def build_document_city(profile: Profile, year: int | None = None, seed: int = 7) -> tuple[City, Goals]:
     """The city (library, recognitions, statistics' view) and the goals it is built to, before
     anything is written: each project's figures of a quarter are ``project_row(p, q)``."""
-    goals = goals_of(profile, year or document_year(profile))
+    goals = goals_of(profile, document_year(profile, year))
     rng = random.Random(seed)
     city = City(profile, goals.year, QUARTERS, list(profile.units), rng)
     _build_library(city, goals, build_firms(goals, profile.reform_types, len(city.units), rng))

@@ -66,12 +66,19 @@ class Goals:
     unsupported: dict[str, str] = field(default_factory=dict)  # indicator → why not built
 
 
-def document_year(profile: Profile) -> int:
-    """The first year for which the document gives a figure the returns can measure."""
-    years = [t.year for t in profile.document_targets if t.tracked and t.cumulative_from in (None, t.year)]
+def document_year(profile: Profile, year: int | None = None) -> int:
+    """``year`` if the document gives a figure for it the returns can measure, else (``None``) the
+    first such year; a ValueError, in Chinese, when there is none."""
+    years = sorted(
+        {t.year for t in profile.document_targets if t.tracked and t.cumulative_from in (None, t.year)}
+    )
     if not years:
         raise ValueError(f"政策配置 {profile.id} 的 document_targets 没有可按年生成的目标")
-    return min(years)
+    if year is not None and year not in years:
+        raise ValueError(
+            f"{profile.document} 没有 {year} 年当年可计算的目标；可选年份：{'、'.join(map(str, years))}"
+        )
+    return year if year is not None else years[0]
 
 
 def goals_of(profile: Profile, year: int) -> Goals:
