@@ -63,7 +63,7 @@ def _indicators(ws: Path) -> dict[tuple[str, str], dict[str, str]]:
 
 def test_the_init_says_which_figures_it_built(run):
     _, init, _ = run
-    assert "已按洛政办〔2021〕33号生成 2021 年示例城市" in init
+    assert "已按洛政办〔2021〕33号生成洛阳市 2021 年示例数据" in init
     assert "实施技改企业数 248" in init and "千万元以上项目总投资 8,723,000" in init
     assert "未能达到" not in init
 

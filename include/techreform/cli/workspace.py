@@ -62,13 +62,14 @@ def _document_city(ws: Workspace, year: int) -> int:
         return "无" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
     def listed(figures: dict) -> str:
-        return "；".join(f"{names.get(k, k)} {number(v)}" for k, v in figures.items()) or "无"
+        return "；".join(f"{names.get(k, k)} {number(v)}" for k, v in figures.items())
 
     print(
-        f"已按{profile.document}生成 {summary['year']} 年示例城市：{summary['returns']} 份县区报表"
-        "（四个季度）、统计局数据和目标责任书"
+        f"已按{profile.document}生成{profile.jurisdiction.name} {summary['year']} 年示例数据："
+        f"{summary['returns']} 份报表（四个季度）、统计局数据和目标责任书"
     )
-    print(f"年末合计与文件一致：{listed(summary['honoured'])}")
+    if summary["honoured"]:
+        print(f"年末合计与文件一致：{listed(summary['honoured'])}")
     if summary["at_least"]:
         print(f"达到或超过文件目标：{listed(summary['at_least'])}")
     for k, (want, got) in summary["missed"].items():

@@ -25,13 +25,13 @@ import random
 
 from techreform.demo.answers import summarise
 from techreform.demo.city import write_submissions
-from techreform.demo.document_goals import ACTIVE, Goals, document_year, goals_of
+from techreform.demo.document_goals import ACTIVE, STATS_RATES, Goals, document_year, goals_of
 from techreform.demo.document_plan import Firm, apportion, apportion_capped, build_firms, check_goals
 from techreform.demo.document_recognitions import plant_goal_recognitions
 from techreform.demo.projects import City, Project, new_enterprise, new_project, progress_shares
 from techreform.demo.stats import Totals, add_stats_only, assign_stats_ids, spell_statistics, write_statistics
 from techreform.demo.submissions import Submission, assign_habits, plan_quarter
-from techreform.demo.targets import TARGET_COLUMNS, target_rows
+from techreform.demo.targets import TARGET_COLUMNS, target_rows, target_rules
 from techreform.demo.vocabulary import TECH, new_project_code
 from techreform.demo.writer import write_table
 from techreform.reference.codes import gb2260
@@ -270,13 +270,16 @@ def _link_statistics(city: City) -> None:
 
 def _meet_rates(city: City, goals: Goals, totals: Totals) -> Totals:
     """The unit totals reshaped so that every unit, and so the jurisdiction, meets the document's
-    rates (at least): a share and two growths per unit, the same in every quarter, so that the
-    year-to-date series never fall. Each unit's industrial growth lies in one band and its
-    tech-reform growth in another, above it by the gap asked; the totals' growths, weighted means
-    of the units', stay in the bands, so the jurisdiction meets the gap too."""
-    if not goals.rates:
+    rates at least (and the profile's sample rates where the document gives none): a share and
+    two growths per unit, the same in every quarter, so that the year-to-date series never fall.
+    Each unit's industrial growth lies in one band and its tech-reform growth in another, above
+    it by the gap asked; the totals' growths, weighted means of the units', stay in the bands, so
+    the jurisdiction meets the gap too."""
+    sample = {t.indicator: t.number for t in target_rules(city.profile) if t.number is not None}
+    r = {k: v for k, v in sample.items() if k in STATS_RATES} | goals.rates
+    if not r:
         return totals
-    rng, r = city.rng, goals.rates
+    rng = city.rng
     ind_low = r.get("industrial_invest_growth", rng.uniform(-3, 12)) + 0.5
     tech_low = max(
         ind_low + BAND + r.get("tech_growth_gap", -math.inf), r.get("tech_invest_growth", -math.inf)

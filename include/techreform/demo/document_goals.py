@@ -175,4 +175,4 @@ def _aim_custom(goals: Goals, ind: str, d: Definition, n: int, profile: Profile)
     return None
 
 
-__all__ = ["ACTIVE", "Goals", "RecognitionGoal", "document_year", "goals_of"]
+__all__ = ["ACTIVE", "STATS_RATES", "Goals", "RecognitionGoal", "document_year", "goals_of"]
