@@ -83,6 +83,8 @@ def test_celery_stack(common):
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://:@redis:6379/")
     assert re.match(r"db\+postgresql://\S+@postgres(:5432)?/airflow$", env["AIRFLOW__CELERY__RESULT_BACKEND"])
     assert common["depends_on"]["redis"]["condition"] == "service_healthy"
+    # the workers import the heavy libraries once (plugins/techreform_celery.py), as the stack does
+    assert env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == "techreform_celery.CELERY_CONFIG"
 
 
 def test_two_workers_share_the_workspace(compose, common):
