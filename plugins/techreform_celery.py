@@ -8,16 +8,19 @@ several times over in one run of intake (one process per task); imported here th
 per worker start. Only imports: nothing is built, connected or started here.
 
 Set ``AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=techreform_celery.CELERY_CONFIG`` (docker-compose.yaml
-and tests/support/stack.py do); plugins/ is on the import path of every Airflow component. The
-scheduler reads this dictionary too (the executor's side of Celery) but imports none of the
-modules: Celery imports ``imports`` only when a worker starts.
+and tests/support/stack.py do): a worker imports this module for its configuration (Airflow's
+own, unchanged) and so connects ``warm`` to Celery's ``worker_init``. plugins/ is on the import
+path of every Airflow component. The scheduler reads the configuration too (the executor's side of
+Celery), where ``worker_init`` never fires.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+from celery.signals import worker_init
 
 PRELOAD = (
     "pandas",
@@ -33,4 +36,17 @@ PRELOAD = (
     "techreform.indicators.step",
 )
 
-CELERY_CONFIG: dict[str, Any] = {**DEFAULT_CELERY_CONFIG, "imports": PRELOAD}
+
+@worker_init.connect
+def warm(**_: Any) -> None:
+    """In the worker's main process, before it forks its pool: import ``PRELOAD`` and configure the
+    SQLAlchemy mappers. Configuring the first mapper of a process where Airflow is loaded makes
+    Airflow import all its models (seconds): the warehouse's first query in every task did that."""
+    for name in PRELOAD:
+        import_module(name)
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
+CELERY_CONFIG: dict[str, Any] = dict(DEFAULT_CELERY_CONFIG)

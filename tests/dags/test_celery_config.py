@@ -1,5 +1,5 @@
-"""The workers' Celery configuration (plugins/techreform_celery.py): Airflow's own, plus modules to
-import once per worker, each of which exists."""
+"""The workers' Celery configuration (plugins/techreform_celery.py): Airflow's own, and modules a
+worker imports once at start, each of which exists."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.slow  # imports Airflow's Celery provider
 
 
-def test_celery_config_is_airflows_plus_the_preloaded_modules(tmp_path):
+def test_celery_config_is_airflows_and_a_worker_preloads_at_start(tmp_path):
     from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
-    from techreform_celery import CELERY_CONFIG, PRELOAD
+    from celery.signals import worker_init
+    from techreform_celery import CELERY_CONFIG, PRELOAD, warm
 
-    assert {k: v for k, v in CELERY_CONFIG.items() if k != "imports"} == DEFAULT_CELERY_CONFIG
-    assert CELERY_CONFIG["imports"] == PRELOAD
+    assert CELERY_CONFIG == DEFAULT_CELERY_CONFIG
+    assert any(r() is warm for _, r in worker_init.receivers)  # connected on import
     assert all(importlib.util.find_spec(m) is not None for m in PRELOAD), PRELOAD
     stack = Stack(workspace=tmp_path)
     stack.meta_url = stack.warehouse_url = "postgresql://postgres@127.0.0.1/x"  # no databases made
