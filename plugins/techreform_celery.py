@@ -19,7 +19,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 from celery.signals import worker_init
 
 PRELOAD = (
@@ -49,4 +48,11 @@ def warm(**_: Any) -> None:
     configure_mappers()
 
 
-CELERY_CONFIG: dict[str, Any] = dict(DEFAULT_CELERY_CONFIG)
+def __getattr__(name: str) -> Any:
+    """``CELERY_CONFIG``: Airflow's own Celery configuration, built only when asked for (Airflow's
+    plugin manager imports every module of plugins/ in every process, the command line's too)."""
+    if name != "CELERY_CONFIG":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+
+    return DEFAULT_CELERY_CONFIG
