@@ -102,6 +102,19 @@ def test_two_workers_share_the_workspace(compose, common):
         assert "inspect ping" in worker["healthcheck"]["test"][-1]
 
 
+def test_the_triggerer_sees_the_inbox(compose, common):
+    """The inbox watcher runs in the triggerer: it mounts the workspace, the plugins (the trigger's
+    classpath) and the package, and knows where the workspace is."""
+    triggerer = compose["services"]["airflow-triggerer"]
+    assert triggerer["command"] == "triggerer"
+    mounts = _mounts(triggerer)
+    for target in ("/opt/airflow/workspace", "/opt/airflow/plugins", "/opt/airflow/include"):
+        assert mounts[target] == _mounts(common)[target], target
+    env = triggerer["environment"]
+    assert env["TECHREFORM_WORKSPACE"] == "/opt/airflow/workspace"
+    assert env["TECHREFORM_DATABASE_URL"] == common["environment"]["TECHREFORM_DATABASE_URL"]
+
+
 def test_redis_service(compose):
     redis = compose["services"]["redis"]
     assert redis["image"].startswith("redis:")
