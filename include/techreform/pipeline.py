@@ -38,6 +38,11 @@ STEP_TITLES = {
 RETURNS_ASSET = "techreform_returns"
 RETURNS_URI = "techreform://returns"
 
+# New settled files in the inbox: watched by the triggerer (plugins/techreform_watch.py); intake is
+# scheduled on it. Its events carry {"from_trigger": true, "payload": {"files": [...]}}.
+INBOX_ASSET = "techreform_inbox"
+INBOX_URI = "techreform://inbox"
+
 SETTLE_SECONDS = 5.0  # the scheduled intake's default (techreform.intake.SETTLE_SECONDS)
 
 
