@@ -1,6 +1,8 @@
 """Intake of county returns: inbox → archive → validation → warehouse → receipts.
 
-Runs every five minutes (and on demand): takes every settled new file from
+Runs as soon as a county's file has settled in the inbox (the asset ``techreform://inbox``, watched
+in the triggerer by ``techreform_watch.InboxTrigger``, which deletes nothing), every five minutes as
+a safety net, and on demand. Takes every settled new file from
 ``<workspace>/inbox/<unit>/``, validates it with Great Expectations, loads accepted returns and
 answers each file with a receipt in ``outbox/<unit>/``. When the returns in force of some
 periods changed, it emits an event on the asset ``techreform://returns`` with those periods in
@@ -16,15 +18,43 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, Metadata, Param, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronTriggerTimetable,
+    Metadata,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from techreform_dags import workspace
+from techreform_watch import InboxTrigger
 
-from techreform.pipeline import RETURNS_ASSET, RETURNS_URI
+from techreform.pipeline import INBOX_ASSET, INBOX_URI, RETURNS_ASSET, RETURNS_URI
 
 DEFAULT_ARGS = {"retries": 2, "retry_delay": timedelta(seconds=30)}
 # The accepted returns in force; an event carries the periods that changed.
 RETURNS = Asset(name=RETURNS_ASSET, uri=RETURNS_URI, group="techreform")
+SETTLE_SECONDS = 5  # a file modified more recently may still be being saved (Excel, WPS)
+# New settled files in the inbox: the triggerer polls it every second and fires once per new file.
+INBOX = Asset(
+    name=INBOX_ASSET,
+    uri=INBOX_URI,
+    group="techreform",
+    watchers=[
+        AssetWatcher(
+            name="techreform_inbox_watcher",
+            trigger=InboxTrigger(
+                workspace=os.environ.get("TECHREFORM_WORKSPACE", ""), settle_seconds=SETTLE_SECONDS
+            ),
+        )
+    ],
+)
+# The poll, a safety net: a file the watcher missed (the triggerer down) waits five minutes at most.
+POLL = CronTriggerTimetable("*/5 * * * *", timezone="Asia/Shanghai")
 
 
 def _params() -> tuple[str, str | None, float]:
@@ -53,7 +83,7 @@ def _step(step: Callable[..., int], *args: Any) -> int:
 @dag(
     dag_id="techreform_intake",
     description="县区技改季报接收、审核、入库与回执",
-    schedule="*/5 * * * *",
+    schedule=AssetOrTimeSchedule(timetable=POLL, assets=INBOX),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
@@ -71,7 +101,9 @@ def _step(step: Callable[..., int], *args: Any) -> int:
             pattern=r"^\d{4}Q[1-4]$",
             description="报告期，如 2026Q3；留空则取上一个已结束的季度",
         ),
-        "settle_seconds": Param(5, type="number", minimum=0, description="文件最近修改后需静置的秒数"),
+        "settle_seconds": Param(
+            SETTLE_SECONDS, type="number", minimum=0, description="文件最近修改后需静置的秒数"
+        ),
     },
 )
 def techreform_intake():

@@ -39,6 +39,11 @@ STEP_TITLES = {
 RETURNS_ASSET = "techreform_returns"
 RETURNS_URI = "techreform://returns"
 
+# New settled files in the inbox: watched by the triggerer (plugins/techreform_watch.py); intake is
+# scheduled on it. Its events carry {"from_trigger": true, "payload": {"files": [...]}}.
+INBOX_ASSET = "techreform_inbox"
+INBOX_URI = "techreform://inbox"
+
 SETTLE_SECONDS = 5.0  # the scheduled intake's default (techreform.intake.SETTLE_SECONDS)
 
 
@@ -144,8 +149,13 @@ CHECKED_URI = "techreform://checked"
 
 
 def new_statistics(root: str) -> list[str]:
-    """Periods whose statistics extract in ``stats/`` is not the one last loaded (new or changed)."""
+    """Periods whose statistics extract in ``stats/`` is new or changed: neither loaded yet nor
+    announced before. Each is remembered as announced, so that an extract the reconciliation could
+    not use is announced once (its failure says what to fix), not every time the watcher looks."""
+    import datetime as dt
+
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     from techreform import warehouse as wh
     from techreform.reconcile import extract
@@ -153,17 +163,24 @@ def new_statistics(root: str) -> list[str]:
     ws, engine = open_workspace(root)
     if not ws.stats.is_dir():
         return []
-    with engine.connect() as c:
-        loaded = {(p, h) for p, h in c.execute(select(wh.StatsLoad.period, wh.StatsLoad.sha256))}
-    out = []
-    for folder in sorted(p for p in ws.stats.iterdir() if p.is_dir()):
-        try:
-            found = extract.from_files(ws, folder.name)
-        except Exception:  # a broken extract is the reconciliation's to report
-            out.append(folder.name)
-            continue
-        if found is not None and (folder.name, found.sha256) not in loaded:
-            out.append(folder.name)
+    with Session(engine) as s:
+        loaded = {(p, h) for p, h in s.execute(select(wh.StatsLoad.period, wh.StatsLoad.sha256))}
+        announced = {a.period: a for a in s.scalars(select(wh.StatsAnnouncement))}
+        out = []
+        for folder in sorted(p for p in ws.stats.iterdir() if p.is_dir()):
+            period = folder.name
+            sha = extract.fingerprint(ws, period)
+            if sha is None or (period, sha) in loaded:
+                continue
+            last = announced.get(period)
+            if last is not None and last.sha256 == sha:
+                continue
+            if last is None:
+                s.add(wh.StatsAnnouncement(period=period, sha256=sha, announced_at=dt.datetime.now()))
+            else:
+                last.sha256, last.announced_at = sha, dt.datetime.now()
+            out.append(period)
+        s.commit()
     return out
 
 

@@ -51,7 +51,29 @@ def test_intake_dag_shape(dagbag):
         "announce_returns",
     ]
     assert set(dag.params.keys()) == {"workspace", "period", "settle_seconds"}
-    assert dag.timetable.expression == "*/5 * * * *"
+
+
+def test_intake_runs_on_the_inbox_watcher_or_the_poll(dagbag):
+    """New settled files fire intake through the triggerer (an event trigger that deletes nothing,
+    loadable by its classpath); the five-minute poll stays as a safety net."""
+    import importlib
+
+    from airflow.triggers.base import BaseEventTrigger
+
+    from techreform.pipeline import INBOX_URI
+
+    dag = dagbag.dags["techreform_intake"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert dag.timetable.timetable.expression == "*/5 * * * *"
+    asset = dag.timetable.asset_condition
+    assert asset.uri.rstrip("/") == INBOX_URI
+    (watcher,) = asset.watchers
+    classpath, kwargs = watcher.trigger.serialize()
+    module, name = classpath.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)  # as the triggerer loads it
+    assert issubclass(cls, BaseEventTrigger)
+    assert isinstance(cls(**kwargs), cls)
+    assert kwargs["settle_seconds"] == dag.params["settle_seconds"]
 
 
 def test_intake_maps_its_receipts_over_batches_of_units_with_readable_labels(dagbag):

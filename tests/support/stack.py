@@ -119,7 +119,13 @@ class Stack:
         meta = make_url(self.meta_url)
         redis_db = int(self.tag, 16) % 15 + 1  # not db 0: others' default
         venv_bin = str(Path(sys.executable).parent)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TECHREFORM_"))}
+        # PYTHONDONTWRITEBYTECODE is left out: every process would compile Airflow, GX and pandas from
+        # source again (seconds per task); the image's pip wrote their bytecode once, at install.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AIRFLOW", "TECHREFORM_")) and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env.update(
             {
                 "PATH": f"{venv_bin}:{env.get('PATH', '/usr/bin:/bin')}",
@@ -145,6 +151,8 @@ class Stack:
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+"
                 + meta.set(drivername="postgresql").render_as_string(hide_password=False),
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+                # the workers import GX, pandas and the package once, not every task (plugins/)
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "techreform_celery.CELERY_CONFIG",
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
                 "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.trigger_log_port),
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.worker_log_port),

@@ -83,6 +83,8 @@ def test_celery_stack(common):
     assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://:@redis:6379/")
     assert re.match(r"db\+postgresql://\S+@postgres(:5432)?/airflow$", env["AIRFLOW__CELERY__RESULT_BACKEND"])
     assert common["depends_on"]["redis"]["condition"] == "service_healthy"
+    # the workers import the heavy libraries once (plugins/techreform_celery.py), as the stack does
+    assert env["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"] == "techreform_celery.CELERY_CONFIG"
 
 
 def test_two_workers_share_the_workspace(compose, common):
@@ -98,6 +100,19 @@ def test_two_workers_share_the_workspace(compose, common):
         assert worker["environment"]["TECHREFORM_WORKSPACE"] == "/opt/airflow/workspace"
         assert worker["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
         assert "inspect ping" in worker["healthcheck"]["test"][-1]
+
+
+def test_the_triggerer_sees_the_inbox(compose, common):
+    """The inbox watcher runs in the triggerer: it mounts the workspace, the plugins (the trigger's
+    classpath) and the package, and knows where the workspace is."""
+    triggerer = compose["services"]["airflow-triggerer"]
+    assert triggerer["command"] == "triggerer"
+    mounts = _mounts(triggerer)
+    for target in ("/opt/airflow/workspace", "/opt/airflow/plugins", "/opt/airflow/include"):
+        assert mounts[target] == _mounts(common)[target], target
+    env = triggerer["environment"]
+    assert env["TECHREFORM_WORKSPACE"] == "/opt/airflow/workspace"
+    assert env["TECHREFORM_DATABASE_URL"] == common["environment"]["TECHREFORM_DATABASE_URL"]
 
 
 def test_redis_service(compose):

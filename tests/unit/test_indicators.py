@@ -7,8 +7,9 @@ import pytest
 from techreform.indicators import assessed, catalogue, evaluate
 from techreform.indicators.compute import Coverage, Inputs, ProjectFacts, UnitTotals, values
 from techreform.indicators.forecast import BY_LAST_YEAR, LINEAR, project
-from techreform.indicators.progress import AHEAD, BEHIND, DONE, MET, NO_DATA, NOT_MET
+from techreform.indicators.progress import AHEAD, BEHIND, DONE, MET, NO_DATA, NOT_MET, completion, standing
 from techreform.indicators.scoring import grade, rank, score_unit, settings
+from techreform.indicators.targets import missing_targets
 from techreform.reference import profiles
 
 PROFILE = profiles.load("luoyang-2021")
@@ -174,3 +175,61 @@ def test_scoring_with_cap_deductions_and_grades():
     ordered = rank([s, capped, score_unit(C, figures, {}, config)])
     assert [(x.unit, x.rank) for x in ordered] == [(C, 1), (A, 2), (B, 3)]
     assert grade(59.99, config["grades"]) == "不合格" and grade(90, config["grades"]) == "优秀"
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "comparison", "expected"),
+    [
+        (3.5, 0.0, "more_than", 1.0),  # "技改投资增速高于工业投资增速": a gap above 0 is met in full
+        (0.0, 0.0, "more_than", 0.0),  # equal is not "higher"
+        (-2.0, 0.0, "more_than", 0.0),
+        (0.0, 0.0, "at_least", 1.0),  # "not below 0": 0 is enough
+        (-0.1, 0.0, "at_least", 0.0),
+        (21.0, 20.0, "more_than", 1.05),  # a positive target is a share, whatever the comparison
+        (15.0, 20.0, "at_least", 0.75),
+        (-5.0, 10.0, "at_least", -0.5),  # scored as 0 (never below)
+        (4.0, 5.0, "at_most", 1.25),  # lower is better: target ÷ value
+    ],
+)
+def test_completion_against_a_target_by_its_comparison(value, target, comparison, expected):
+    assert completion(value, target, comparison) == pytest.approx(expected)
+
+
+def test_scoring_holds_each_indicator_to_its_comparison_and_names_a_missing_target():
+    config = settings({"weights": {"tech_growth_gap": 20, "tech_invest_share": 30, "projects_over_10m": 50}})
+    how = {"tech_growth_gap": ("more_than", "higher"), "tech_invest_share": ("more_than", "higher")}
+    figures = {
+        "tech_growth_gap": ("技改投资增速高于工业投资增速（百分点）", 6.2, 0.0),
+        "tech_invest_share": ("技改投资占工业投资比重（%）", 20.0, 20.0),
+        "projects_over_10m": ("千万元以上技改项目数（个）", 7.0, None),  # the targets file lacks it
+    }
+    s = score_unit(A, figures, {}, config, how)
+    gap, share, missing = s.lines
+    assert (gap.completion, gap.points) == (1.0, 20.0) and "已达到" in gap.note
+    assert share.points == 30.0 and "未“高于”" in share.note
+    assert missing.points == 0.0 and missing.target is None and "目标责任书未给出" in missing.note
+    below = score_unit(B, {**figures, "tech_growth_gap": ("差距", -1.0, 0.0)}, {}, config, how)
+    assert below.lines[0].points == 0.0 and "未高于0，不得分" in below.lines[0].note
+    no_data = score_unit(C, {"projects_over_10m": ("项目数", None, 5.0)}, {}, config, how)
+    assert "无此项数据" in no_data.lines[2].note and no_data.total == 0.0
+
+
+def test_a_more_than_target_is_met_only_above_it():
+    ind = next(i for i in catalogue(PROFILE) if i.id == "tech_growth_gap")
+    assert standing(ind, A, 0.0, 0.0, 4, "more_than").status == "未达标"
+    assert standing(ind, A, 0.1, 0.0, 4, "more_than").status == "达标"
+    assert standing(ind, A, 0.0, 0.0, 4).status == "达标"  # at least 0
+
+
+def test_a_weighted_indicator_the_targets_file_lacks_is_named_plainly():
+    units = [u.code for u in PROFILE.units]
+    targets = {(u, i): 1.0 for u in units for i in settings(None)["weights"]}
+    assert missing_targets(PROFILE, assessed(PROFILE), targets, 2026) == []
+    del targets[(units[0], "projects_over_10m")]
+    targets = {k: v for k, v in targets.items() if k[1] != "stats_coverage"}
+    said = missing_targets(PROFILE, assessed(PROFILE), targets, 2026)
+    assert said == [
+        "目标责任书 targets/2026.xlsx 未给出“千万元以上技改项目数（个）”的年度目标"
+        f"（{PROFILE.units[0].name}），年度考核中该项不计分",
+        "目标责任书 targets/2026.xlsx 未给出“入统率（%）”的年度目标（所有单位），年度考核中该项不计分",
+    ]

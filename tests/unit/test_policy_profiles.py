@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from techreform import cli
+from techreform.demo.targets import document_rule, weighted
 from techreform.indicators.catalogue import assessed, catalogue
 from techreform.reference import profiles
 from techreform.reference.codes import gb2260
@@ -99,10 +100,23 @@ def test_luoyang_subsidy_rules_are_the_documents():
     key = rules["key_project"]
     assert (key.min_total_investment, key.min_equipment_investment, key.rate) == (500, 300, 0.30)
     assert key.cap_per_project == 1000 and key.no_double_support
-    # 五（四）2 "获评省级智能工厂、智能车间的企业，市财政分别给予 30 万元、10 万元"；
-    # 五（五）1 "获评省级绿色工厂的企业，市财政给予 50 万元一次性奖励"
+    # 五（四）2 "获评省级智能工厂、智能车间的企业，市财政分别给予 30 万元、10 万元"；"在服务型制造……等领域
+    # 获评国家级、省级荣誉的企业，市财政分别给予 30 万元、10 万元一次性奖励"；
+    # 五（五）1 "获评省级绿色工厂的企业，市财政给予 50 万元一次性奖励"；
+    # 五（六）2 "获评国家级、省级技术创新示范企业的，市财政给予 100 万元、50 万元一次性奖励"；
+    # 五（六）3 "成功创建国家、省级制造业创新中心，市财政分别给予 300 万元、100 万元的一次性奖励"
     awards = {(a.category, a.level): a.amount for a in rules["recognition_awards"].awards}
-    assert awards == {("智能工厂", "省级"): 30, ("智能车间", "省级"): 10, ("绿色工厂", "省级"): 50}
+    assert awards == {
+        ("智能工厂", "省级"): 30,
+        ("智能车间", "省级"): 10,
+        ("绿色工厂", "省级"): 50,
+        ("服务型制造示范", "国家级"): 30,
+        ("服务型制造示范", "省级"): 10,
+        ("技术创新示范企业", "国家级"): 100,
+        ("技术创新示范企业", "省级"): 50,
+        ("制造业创新中心", "国家级"): 300,
+        ("制造业创新中心", "省级"): 100,
+    }
 
 
 def test_xinxiang_targets_are_the_documents():
@@ -129,13 +143,20 @@ def test_xinxiang_targets_are_the_documents():
         assert t[("zjtx_national_new", year, None)] == 10
         assert t[("zjtx_provincial_new", year, None)] == 80
     # 三 "按照省级财政支持金额的25%给予配套支持 … 同一企业原则上一个申报年度内只能申请 1 个 … 项目"
-    (rule,) = profiles.load("xinxiang-2022").subsidies
+    rule, awards = profiles.load("xinxiang-2022").subsidies
     assert (rule.basis, rule.rate, rule.one_per_enterprise, rule.no_double_support) == (
         "provincial_funds",
         0.25,
         True,
         True,
     )
+    # 四（四）1 "对获得认定的国家级、省级绿色示范工厂、绿色供应链管理示范企业、工业设计中心、技术创新示范企业
+    # …服务型制造…等领域试点示范或称号的企业…分别给予一次性奖励 50 万元、20 万元"；
+    # 四（三）1 "对晋升为国家级制造业创新中心的…给予一次性奖励 500 万元"
+    paid = {(a.category, a.level): a.amount for a in awards.awards}
+    for category in ("绿色工厂", "绿色供应链", "工业设计中心", "技术创新示范企业", "服务型制造示范"):
+        assert (paid[(category, "国家级")], paid[(category, "省级")]) == (50, 20)
+    assert paid[("制造业创新中心", "国家级")] == 500 and len(paid) == 11
 
 
 def test_longnan_targets_units_and_libraries_are_the_documents():
@@ -279,3 +300,15 @@ def test_policy_section_mistakes_are_told_in_chinese(tmp_path, change, said):
     data = _data()
     change(data)
     assert said in _problem(tmp_path, data)
+
+
+@pytest.mark.parametrize("profile_id", profiles.available())
+@pytest.mark.parametrize("year", [2013, 2018, 2021, 2022, 2026])
+def test_every_weighted_indicator_gets_a_sample_target_and_is_assessed(profile_id, year):
+    """No indicator an assessment weighs may score 0 for want of a target: the sample sets one from
+    the profile's ``targets`` or from the document's own (see tests/e2e/test_profile_cycles.py)."""
+    p = profiles.load(profile_id)
+    ids = {i.id for i in assessed(p)}
+    for ident in weighted(p):
+        assert ident in ids, ident
+        assert ident in p.targets or document_rule(p, ident, year) is not None, ident

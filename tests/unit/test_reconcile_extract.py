@@ -196,3 +196,24 @@ def test_statistics_from_postgresql_tables(ws):
     ]
     assert [r["tech_ytd"] for r in e.totals.rows] == [23502.3]
     assert "fai_projects" in e.source
+
+
+def test_the_watcher_announces_an_extract_once_until_it_changes(ws):
+    """A new extract is announced; announced or loaded, it is not again; a changed one is. A broken
+    one (the reconciliation could not use it) is announced once, not every time the watcher looks."""
+    from techreform import pipeline, warehouse
+
+    engine = warehouse.connect(ws.database_url, migrate=False)
+    warehouse.upgrade(engine)
+    engine.dispose()
+    root = str(ws.root)
+    assert pipeline.new_statistics(root) == []
+    _xlsx(ws.stats / "2026Q3" / "projects.xlsx", [HEADERS[:3], ["S1"]])  # broken: columns missing
+    assert pipeline.new_statistics(root) == ["2026Q3"]
+    assert pipeline.new_statistics(root) == []
+    _xlsx(ws.stats / "2026Q3" / "projects.xlsx", [HEADERS, *ROWS])  # sent again, whole
+    _xlsx(ws.stats / "2026Q2" / "projects.xlsx", [HEADERS, *ROWS])
+    assert pipeline.new_statistics(root) == ["2026Q2", "2026Q3"]
+    assert pipeline.new_statistics(root) == []
+    assert extract.fingerprint(ws, "2026Q3") == extract.load(ws, "2026Q3").sha256
+    assert extract.fingerprint(ws, "2026Q4") is None

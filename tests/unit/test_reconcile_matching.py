@@ -50,6 +50,20 @@ def test_project_names_reduce_to_the_same_key(county, registry):
     assert project_key(county, PLACES) == project_key(registry, PLACES)
 
 
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("红旗机械有限公司", "解放机械有限公司"),  # bare district names (新乡 红旗区, 焦作 解放区) are words
+        ("中原机械厂", "文化机械厂"),
+    ],
+)
+def test_bare_district_names_that_are_words_keep_companies_apart(one, other):
+    places = Places.for_jurisdiction("410700")
+    assert company_key(one, places) != company_key(other, places)
+    # but a full district name, or a bare one before a distinctive name, is still a prefix
+    assert company_key("红旗区金龙铜管有限公司", places) == company_key("红旗金龙铜管有限公司", places)
+
+
 def test_phases_stay_apart():
     assert project_key("智能化改造一期项目", PLACES) != project_key("智能化改造二期项目", PLACES)
 

@@ -50,6 +50,10 @@ def test_migrations_create_the_schema_at_head(engine):
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.connect() as c:
         assert MigrationContext.configure(c).get_current_revision() == head
+    # what a task checks at start, read without importing Alembic, says the same
+    assert wh.head_revision() == head and wh.current_revision(engine) == head
+    empty = wh.connect("sqlite://", migrate=False)
+    assert wh.current_revision(empty) is None
     wh.upgrade(engine)  # upgrading again is a no-op
     project_cols = {c["name"] for c in inspect(engine).get_columns("project")}
     assert {"uscc", "project_code", "ytd_completed", "phone", "submission_id"} <= project_cols

@@ -30,8 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"政策配置：{'、'.join(profiles.available())}，或自定义配置文件（.yaml）的路径",
     )
     i.add_argument("--sample", action="store_true", help="填入生成的示例城市（报表、统计数据、目标）")
-    i.add_argument("--year", type=int, default=2026, help="示例数据年份")
-    i.add_argument("--quarters", type=args._quarters, default=3, help="示例数据季度数（1-4）")
+    i.add_argument(
+        "--from-document",
+        action="store_true",
+        help="与 --sample 同用：按政策文件的年度目标生成示例城市，四个季度的报表在年末与文件数字逐项相符"
+        "（目标责任书按配置的拆分规则分解到各单位）",
+    )
+    i.add_argument(
+        "--year", type=int, help="示例数据年份（默认 2026；--from-document 时默认为文件给出目标的第一年）"
+    )
+    i.add_argument(
+        "--quarters", type=args._quarters, default=3, help="示例数据季度数（1-4；--from-document 时为 4）"
+    )
     i.add_argument(
         "--database-url", type=args._database_url, help="数据仓库的 SQLAlchemy URL（默认：工作区内 SQLite）"
     )

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 
 
 def cmd_init(a: argparse.Namespace) -> int:
+    if a.from_document:
+        from techreform.demo.document_goals import document_year
+        from techreform.reference import profiles
+
+        try:
+            if not a.sample:
+                raise ValueError("--from-document 需与 --sample 同用")
+            a.year = document_year(profiles.load(a.profile), a.year)
+        except ValueError as e:  # before anything is created
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
     ws = Workspace(Path(a.workspace).resolve())
     if ws.exists():
         current = ws.settings["profile"]
@@ -28,11 +39,43 @@ def cmd_init(a: argparse.Namespace) -> int:
     print(f"已创建工作区 {ws.root}（政策配置 {a.profile}）")
     if upgrade_warehouse(ws) != 0:
         return 1
+    if a.from_document:
+        return _document_city(ws, a.year)
     if a.sample:
         from techreform.demo import generate_city
 
-        summary = generate_city(ws, ws.profile, year=a.year, quarters=a.quarters)
+        summary = generate_city(ws, ws.profile, year=a.year or 2026, quarters=a.quarters)
         print(f"已生成示例城市：{summary.get('returns', '?')} 份县区报表、统计局数据和目标责任书")
+    return 0
+
+
+def _document_city(ws: Workspace, year: int) -> int:
+    """``init --sample --from-document``: the city of the document's figures, and what it meets."""
+    from techreform.demo.document import generate_document_city
+    from techreform.indicators.catalogue import catalogue
+
+    profile = ws.profile
+    summary = generate_document_city(ws, profile, year=year)
+    names = {i.id: i.name for i in catalogue(profile)}
+
+    def number(v: float | None) -> str:
+        return "无" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+    def listed(figures: dict) -> str:
+        return "；".join(f"{names.get(k, k)} {number(v)}" for k, v in figures.items())
+
+    print(
+        f"已按{profile.document}生成{profile.jurisdiction.name} {summary['year']} 年示例数据："
+        f"{summary['returns']} 份报表（四个季度）、统计局数据和目标责任书"
+    )
+    if summary["honoured"]:
+        print(f"年末合计与文件一致：{listed(summary['honoured'])}")
+    if summary["at_least"]:
+        print(f"达到或超过文件目标：{listed(summary['at_least'])}")
+    for k, (want, got) in summary["missed"].items():
+        print(f"未能达到：{names.get(k, k)} 文件 {number(want)}，生成 {number(got)}")
+    for k, why in summary["unsupported"].items():
+        print(f"未按文件生成：{names.get(k, k)}（{why}）")
     return 0
 
 

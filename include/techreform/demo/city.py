@@ -121,7 +121,7 @@ def generate_city(
             retain_one_error(rng.choice(multi))
         add_nameless(subs, rng)
     assign_habits(subs, rng)
-    files = _write_submissions(ws, city, subs, styles)
+    files = write_submissions(ws, city, subs, styles)
     summary = summarise(ws, city, subs, files, silent, in_force)
     summary["seed"] = seed
     summary["stats_rows"], totals = write_statistics(ws, city)
@@ -129,15 +129,16 @@ def generate_city(
     return summary
 
 
-def _write_submissions(
-    ws: Workspace, city: City, subs: list[Submission], styles: dict[str, str]
+def write_submissions(
+    ws: Workspace, city: City, subs: list[Submission], styles: dict[str, str], *, late: bool = True
 ) -> list[Version]:
-    """Lay out, name, time and write every version; gives them in arrival order."""
+    """Lay out, name, time and write every version; gives them in arrival order. ``late=False``:
+    every office sends on time (else at least one is late each quarter, and some by chance)."""
     rng, profile = city.rng, city.profile
     late_units: dict[int, str] = {}
     for q in range(1, city.quarters + 1):  # at least one late office each quarter
         qs = [s for s in subs if s.q == q]
-        if qs:
+        if qs and late:
             late_units[q] = rng.choice(qs).unit.code
     for s in subs:
         period = Period(city.year, s.q)
@@ -145,8 +146,8 @@ def _write_submissions(
         if "yuan" in s.habits:
             s.file_warnings.append({"rule": "unit_converted", "index": None, "field": None})
         deadline = period.deadline(profile.deadline_working_days)
-        late = s.unit.code == late_units.get(s.q) or rng.random() < 0.08
-        t = first_arrival(rng, period, deadline, late)
+        is_late = s.unit.code == late_units.get(s.q) or (rng.random() < 0.08 and late)
+        t = first_arrival(rng, period, deadline, is_late)
         for v in s.versions:
             if v is not s.versions[0]:
                 t = later(rng, t, 1.5, 30)
@@ -187,4 +188,4 @@ def _write_submissions(
     return versions
 
 
-__all__ = ["generate_city"]
+__all__ = ["generate_city", "write_submissions"]

@@ -240,7 +240,9 @@ def _money(
     return total, equipment, prior, annual
 
 
-def _progress(rng: random.Random, y0: int, start: int, completion: int) -> tuple[float, float, float, float]:
+def progress_shares(
+    rng: random.Random, y0: int, start: int, completion: int
+) -> tuple[float, float, float, float]:
     """Share of the annual plan done by each quarter end: never falls, never above 1."""
     if completion < y0:
         first = rng.uniform(0.5, 1.0)
@@ -256,10 +258,19 @@ def _progress(rng: random.Random, y0: int, start: int, completion: int) -> tuple
     return (out[0], out[1], out[2], out[3])
 
 
-def new_project(city: City, unit: Unit, ent: Enterprise, used_names: set[str], *, library: bool) -> Project:
-    """A project of one of the profile's reform types (``library``: as the county holds it)."""
+def new_project(
+    city: City,
+    unit: Unit,
+    ent: Enterprise,
+    used_names: set[str],
+    *,
+    library: bool,
+    reform_type: str | None = None,
+) -> Project:
+    """A project of one of the profile's reform types (``library``: as the county holds it), of
+    ``reform_type`` when given, else drawn."""
     rng, y0 = city.rng, city.y0
-    reform_type = rng.choice(city.profile.reform_types)
+    reform_type = reform_type or rng.choice(city.profile.reform_types)
     start, completion = _schedule(rng, y0)
     total, equipment, prior, annual = _money(rng, y0, start, completion, city.code_from)
     nature = rng.choices((TECH, "扩建", "新建"), (80, 12, 8))[0] if library else TECH
@@ -285,7 +296,7 @@ def new_project(city: City, unit: Unit, ent: Enterprise, used_names: set[str], *
         equipment=equipment,
         prior=prior,
         annual=annual,
-        progress=_progress(rng, y0, start, completion),
+        progress=progress_shares(rng, y0, start, completion),
         first_q=first_q,
         smart_units=smart,
         effects=(

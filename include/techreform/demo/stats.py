@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 from techreform.demo.projects import City, Enterprise, Project, new_enterprise, new_project, tolerance
 from techreform.demo.vocabulary import PROVINCES, TECH, bad_check
@@ -85,10 +86,10 @@ def link_statistics(city: City) -> None:
             p.stats_factor = rng.uniform(0.55, 0.8) if rng.random() < 0.5 else rng.uniform(1.25, 1.6)
         elif r < 0.5:
             p.stats_factor = rng.uniform(0.995, 1.005)
-        _spell_statistics(p, city.prefix, rng)
+        spell_statistics(p, city.prefix, rng)
 
 
-def _spell_statistics(p: Project, prefix: str, rng: random.Random) -> None:
+def spell_statistics(p: Project, prefix: str, rng: random.Random) -> None:
     p.stats_name = _stats_project_name(p, rng)
     p.stats_ent_name = _stats_enterprise_name(p.ent, prefix, rng)
     p.stats_code = p.code if rng.random() > 0.2 else ""
@@ -120,7 +121,7 @@ def add_stats_only(city: City) -> None:
                 p.name = (
                     f"{ent.brand}{ent.trade}{rng.choice(('新厂区建设项目', '产业园一期项目', '扩建项目'))}"
                 )
-            _spell_statistics(p, city.prefix, rng)
+            spell_statistics(p, city.prefix, rng)
             city.stats_only.append(p)
 
 
@@ -184,13 +185,21 @@ def unit_totals(city: City, stats: dict[int, list[Project]]) -> dict[int, dict[s
     return out
 
 
-def write_statistics(ws: Workspace, city: City) -> tuple[dict[str, int], dict[int, dict[str, tuple]]]:
-    """Write each quarter's extract and unit totals; gives the rows per period and the totals."""
+Totals = dict[int, dict[str, tuple]]
+
+
+def write_statistics(
+    ws: Workspace, city: City, adjust: Callable[[Totals], Totals] | None = None
+) -> tuple[dict[str, int], Totals]:
+    """Write each quarter's extract and unit totals; gives the rows per period and the totals.
+    ``adjust`` may reshape the drawn unit totals before they are written (e.g. to meet targets)."""
     stats = {q: stats_projects(city, q) for q in range(1, city.quarters + 1)}
     for q, ps in stats.items():
         folder = ws.stats / str(Period(city.year, q))
         write_table(folder / "projects.xlsx", STATS_COLUMNS, (stats_row(p, q) for p in ps))
     totals = unit_totals(city, stats)
+    if adjust is not None:
+        totals = adjust(totals)
     for q, rows in totals.items():
         folder = ws.stats / str(Period(city.year, q))
         write_table(folder / "unit_totals.xlsx", TOTALS_COLUMNS, rows.values())

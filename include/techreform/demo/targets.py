@@ -8,7 +8,14 @@ A profile's ``targets`` maps an indicator id to how a sample city's annual targe
 
 ``rate`` and ``value`` give every unit and the jurisdiction the same number; ``split:
 proportional`` estimates the city total from the generated city (below) and splits it to the units
-by their share. Which indicators there are, and every number, come from the profile.
+by their share: the catalogue's investment and counts, and any custom indicator that counts or sums
+the returns' projects or recognitions. Which indicators there are, and every number, come from the
+profile.
+
+Every indicator the profile's annual assessment weighs gets a target: one the ``targets`` do not
+set is taken from the document's own target (:func:`document_rows`): a number for every unit (a
+rate, or "more than 0") as it stands, a jurisdiction total split to the units by the profile's
+``split``, a running total over several years by its yearly share.
 """
 
 from __future__ import annotations
@@ -17,9 +24,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from techreform.demo.projects import City
+from techreform.demo.projects import City, Project
 from techreform.demo.writer import write_table
-from techreform.reference.profiles import Profile
+from techreform.indicators.compute import ProjectFacts
+from techreform.indicators.custom import project_passes, recognition_passes
+from techreform.indicators.scoring import settings
+from techreform.indicators.targets import document_target
+from techreform.reference.profiles import CustomIndicator, Profile
 from techreform.workspace import Workspace
 
 TARGET_COLUMNS = ("单位代码", "指标", "年度目标")
@@ -52,9 +63,10 @@ def target_rules(profile: Profile) -> list[TargetRule]:
         if key == "split":
             if v != PROPORTIONAL:
                 raise ValueError(f"{where}.split 只能是 {PROPORTIONAL}")
-            if ind not in SPLITTABLE:
+            if ind not in SPLITTABLE and _countable(profile, str(ind)) is None:
                 raise ValueError(
                     f"{where}：演示城市无法按比例拆分该指标；可拆分的指标：{'、'.join(SPLITTABLE)}"
+                    "，以及对项目或认定计数、求和的自定义指标"
                 )
             rules.append(TargetRule(str(ind), split=True))
         elif isinstance(v, bool) or not isinstance(v, int | float):
@@ -62,6 +74,65 @@ def target_rules(profile: Profile) -> list[TargetRule]:
         else:
             rules.append(TargetRule(str(ind), number=float(v)))
     return rules
+
+
+def _countable(profile: Profile, indicator: str) -> CustomIndicator | None:
+    """The profile's custom indicator of this id when it counts or sums projects or recognitions
+    (what the generated city can measure), else None."""
+    c = next((c for c in profile.custom_indicators if c.id == indicator), None)
+    return c if c is not None and c.definition.ratio is None else None
+
+
+def _facts(p: Project) -> ProjectFacts:
+    """A generated project at the year end, as the indicators see a return's row (万元)."""
+    status = p.status(4)
+    fields: dict[str, object] = {
+        "above_scale": "是" if p.ent.above_scale else "否",
+        "industry_code": p.ent.industry,
+        "project_code": p.code,
+        "construction_nature": p.nature,
+        "equipment_investment": p.equipment / 10,
+        "ytd_completed": p.ytd(4) / 10,
+    }
+    return ProjectFacts(
+        uscc=p.ent.uscc,
+        status=status,
+        reform_type=p.reform_type,
+        total_investment=p.total / 10,
+        annual_plan=p.annual / 10,
+        smart_equipment_units=float(p.smart_units),
+        fields=fields,
+    )
+
+
+def _number(f: ProjectFacts, name: str) -> float:
+    v = f.fields[name] if name in f.fields else getattr(f, name, None)
+    return float(v) if isinstance(v, int | float) else 0.0
+
+
+def _custom_measure(city: City, c: CustomIndicator) -> _Measure:
+    """A custom indicator measured on the generated city at the year end, aimed 10% higher."""
+    d, year = c.definition, city.year
+    per_unit: list[float] = []
+    for u in city.units:
+        if d.count == "recognitions":
+            rows = [r for _, r in city.recognitions.get(u.code, [])]
+            per_unit.append(
+                float(
+                    sum(
+                        1 for r in rows if recognition_passes(d, (r["category"], r["level"], r["year"]), year)
+                    )
+                )
+            )
+            continue
+        chosen = [f for f in map(_facts, city.library[u.code]) if project_passes(d, f)]
+        if d.count == "projects":
+            per_unit.append(float(len(chosen)))
+        elif d.count == "enterprises":
+            per_unit.append(float(len({f.uscc for f in chosen})))
+        else:
+            per_unit.append(sum(_number(f, str(d.sum)) for f in chosen))
+    return _Measure(float(math.ceil(sum(per_unit) * 1.1)), per_unit)
 
 
 def _split(total: int, weights: Sequence[float]) -> list[int]:
@@ -105,8 +176,49 @@ def _measures(city: City, totals: dict[int, dict[str, tuple]]) -> dict[str, _Mea
     }
 
 
+def weighted(profile: Profile) -> list[str]:
+    """The indicators the profile's annual assessment weighs (its own weights, else the defaults)."""
+    raw = profile.raw.get("assessment") if isinstance(profile.raw, dict) else None
+    return [str(i) for i, w in settings(raw)["weights"].items() if w]
+
+
+def document_rule(profile: Profile, indicator: str, year: int) -> tuple[float, list[float] | None] | None:
+    """The document's target as a sample target: (number, None) when every unit is held to it,
+    (the jurisdiction's yearly total, None→split) otherwise; None when the document has none."""
+    t = document_target(profile, indicator, year)
+    if t is None:
+        return None
+    if t.scope == "every_unit" or t.split == "none":
+        return t.value, None
+    years = t.year - t.cumulative_from + 1 if t.cumulative_from is not None else 1
+    return t.value / years, []
+
+
+def document_rows(city: City, done: set[str]) -> dict[str, list[float]]:
+    """Targets for the weighted indicators ``done`` lacks, from the document (see the module doc):
+    per indicator, the units' targets then the jurisdiction's."""
+    profile, n = city.profile, len(city.units)
+    out: dict[str, list[float]] = {}
+    for ident in weighted(profile):
+        rule = None if ident in done else document_rule(profile, ident, city.year)
+        if rule is None:
+            continue
+        number, split = rule
+        if split is None:
+            out[ident] = [number] * (n + 1)
+            continue
+        how = next(
+            (t.split for t in profile.document_targets if t.indicator == ident and t.split), profile.split
+        )
+        weights = [1.0] * n if how == "equal" else [float(len(city.library[u.code])) for u in city.units]
+        total = math.ceil(number)
+        out[ident] = [float(v) for v in _split(total, weights)] + [float(total)]
+    return out
+
+
 def target_rows(city: City, totals: dict[int, dict[str, tuple]]) -> list[tuple[str, str, float]]:
-    """(单位代码, 指标, 年度目标) per unit and the jurisdiction, for each of the profile's targets."""
+    """(单位代码, 指标, 年度目标) per unit and the jurisdiction, for each of the profile's targets and
+    for every other indicator its assessment weighs that the document gives a target for."""
     rules = target_rules(city.profile)
     measures = _measures(city, totals)
     n = len(city.units)
@@ -115,13 +227,13 @@ def target_rows(city: City, totals: dict[int, dict[str, tuple]]) -> list[tuple[s
         if rule.number is not None:
             per_owner[rule.indicator] = [rule.number] * (n + 1)
             continue
-        m = measures[rule.indicator]
+        custom = _countable(city.profile, rule.indicator)
+        m = measures[rule.indicator] if custom is None else _custom_measure(city, custom)
         parts = [v * m.step for v in _split(int(m.total // m.step), m.weights)]
         per_owner[rule.indicator] = [*parts, m.total]
+    per_owner.update(document_rows(city, set(per_owner)))
     owners = [u.code for u in city.units] + [city.profile.jurisdiction.code]
-    return [
-        (code, r.indicator, float(per_owner[r.indicator][i])) for i, code in enumerate(owners) for r in rules
-    ]
+    return [(code, ind, float(v[i])) for i, code in enumerate(owners) for ind, v in per_owner.items()]
 
 
 def write_targets(ws: Workspace, city: City, totals: dict[int, dict[str, tuple]]) -> None:
@@ -129,4 +241,4 @@ def write_targets(ws: Workspace, city: City, totals: dict[int, dict[str, tuple]]
     write_table(ws.targets / f"{city.year}.xlsx", TARGET_COLUMNS, target_rows(city, totals))
 
 
-__all__ = ["TargetRule", "target_rows", "target_rules", "write_targets"]
+__all__ = ["TargetRule", "document_rule", "target_rows", "target_rules", "weighted", "write_targets"]

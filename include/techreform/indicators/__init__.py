@@ -8,6 +8,7 @@ inputs), ``inputs`` (gathering those inputs), ``targets`` (目标责任书), ``p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from techreform.indicators.catalogue import Indicator, assessed, catalogue
@@ -32,19 +33,24 @@ def evaluate(
     targets: dict[tuple[str, str], float],
     quarter: int,
     period: str,
+    comparisons: Mapping[str, str] | None = None,
 ) -> Indicators:
     """Values, targets, completion, time progress, status and ranks for every unit and the total.
-    A total without its own target row takes the sum of the units' targets."""
+    A total without its own target row takes the sum of the units' targets. ``comparisons`` says
+    how an indicator is held to its target (``more_than``: strictly above; default ``at_least``)."""
     vals = values(indicators, x)
     rows: list[Standing] = []
     for ind in indicators:
-        unit_rows = [standing(ind, u, vals[(u, ind.id)], targets.get((u, ind.id)), quarter) for u in x.units]
+        how = (comparisons or {}).get(ind.id, "at_least")
+        unit_rows = [
+            standing(ind, u, vals[(u, ind.id)], targets.get((u, ind.id)), quarter, how) for u in x.units
+        ]
         total_target = targets.get((x.jurisdiction, ind.id))
         if total_target is None:
             unit_targets = [targets.get((u, ind.id)) for u in x.units]
             if any(t is not None for t in unit_targets) and ind.kind != "rate":
                 total_target = sum(t or 0.0 for t in unit_targets)
-        total = standing(ind, x.jurisdiction, vals[(x.jurisdiction, ind.id)], total_target, quarter)
+        total = standing(ind, x.jurisdiction, vals[(x.jurisdiction, ind.id)], total_target, quarter, how)
         rows.extend([*ranked(ind, unit_rows), total])
     return Indicators(period, indicators, rows)
 

@@ -27,11 +27,43 @@ class Standing:
     rank: int | None = None
 
 
+def completion(value: float, target: float, comparison: str = "at_least", better: str = "higher") -> float:
+    """How far a value goes towards its target, 1.0 being the target reached, for scoring.
+
+    A positive target is a share: value ÷ target (target ÷ value where lower is better). A target of
+    zero or below cannot be divided by (a document's "技改投资增速高于工业投资增速", i.e. a gap more
+    than 0): it is met (1.0) or not (0.0), "more than" strictly.
+    """
+    lower = better == "lower" or comparison == "at_most"
+    if target <= 0:
+        if lower:
+            met = value <= target
+        else:
+            met = value > target if comparison == "more_than" else value >= target
+        return 1.0 if met else 0.0
+    if lower:
+        return target / value if value > 0 else 1.0
+    return value / target
+
+
+def met(value: float, target: float, comparison: str = "at_least", better: str = "higher") -> bool:
+    if better == "lower" or comparison == "at_most":
+        return value <= target
+    return value > target if comparison == "more_than" else value >= target
+
+
 def time_progress(quarter: int) -> float:
     return quarter / 4
 
 
-def standing(ind: Indicator, unit: str, value: float | None, target: float | None, quarter: int) -> Standing:
+def standing(
+    ind: Indicator,
+    unit: str,
+    value: float | None,
+    target: float | None,
+    quarter: int,
+    comparison: str = "at_least",
+) -> Standing:
     tp = time_progress(quarter) if ind.kind == CUMULATIVE and target is not None else None
     if value is None:
         return Standing(unit, ind.id, None, target, None, tp, NO_DATA)
@@ -44,8 +76,7 @@ def standing(ind: Indicator, unit: str, value: float | None, target: float | Non
         else:
             status = AHEAD if completion is not None and tp is not None and completion >= tp else BEHIND
     else:
-        ok = value <= target if ind.better == "lower" else value >= target
-        status = MET if ok else NOT_MET
+        status = MET if met(value, target, comparison, ind.better) else NOT_MET
     return Standing(unit, ind.id, value, target, completion, tp, status)
 
 

@@ -18,8 +18,11 @@ Every line of a unit's score is kept, so the workbook can show how it was comput
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from techreform.indicators.progress import completion
 
 DEFAULT_ASSESSMENT: dict[str, Any] = {
     "weights": {
@@ -84,27 +87,50 @@ def grade(points: float, grades: list[dict[str, Any]]) -> str:
     return str(bands[-1]["name"]) if bands else ""
 
 
+NO_TARGET_NOTE = "目标责任书未给出本单位该指标的年度目标，本项未计分（请在目标责任书中补充）"
+NO_DATA_NOTE = "本单位无此项数据（无有效报表或统计数据），本项不得分"
+COMPARISON_WORD = {
+    "more_than": "高于",
+    "at_least": "不低于",
+    "about": "达到",
+    "exactly": "达到",
+    "at_most": "不高于",
+}
+
+
 def score_unit(
     unit: str,
     figures: dict[str, tuple[str, float | None, float | None]],  # indicator id → (label, value, target)
     occurrences: dict[str, float],  # deduction key → count in the year
     config: dict[str, Any],
+    how: Mapping[str, tuple[str, str]] | None = None,  # indicator id → (comparison, better)
 ) -> Score:
+    """A unit's score. Each weighted indicator earns weight × completion (capped); a target of zero
+    or below ("高于工业投资增速" = a gap more than 0) is met, full weight, or not, nothing. A missing
+    target is said so on its line, never silently a zero."""
     s = Score(unit)
     cap = float(config["cap"])
     for ind_id, weight in config["weights"].items():
         label, value, target = figures.get(ind_id, (ind_id, None, None))
-        if value is None or not target:
-            s.lines.append(
-                Line(label, value, target, None, None, float(weight), 0.0, "无数据或无目标，不得分")
-            )
+        if target is None:
+            s.lines.append(Line(label, value, None, None, None, float(weight), 0.0, NO_TARGET_NOTE))
             continue
-        completion = value / target
-        counted = min(max(completion, 0.0), cap)
-        note = f"超额部分按{cap:.0%}封顶" if completion > cap else ""
-        s.lines.append(
-            Line(label, value, target, completion, counted, float(weight), round(weight * counted, 2), note)
-        )
+        if value is None:
+            s.lines.append(Line(label, None, target, None, None, float(weight), 0.0, NO_DATA_NOTE))
+            continue
+        comparison, better = (how or {}).get(ind_id, ("at_least", "higher"))
+        done = completion(value, target, comparison, better)
+        counted = min(max(done, 0.0), cap)
+        if target <= 0:
+            word = COMPARISON_WORD.get(comparison, "不低于")
+            verdict = "已达到，得满分" if done >= 1 else f"未{word}{target:g}，不得分"
+            note = f"目标为{word}{target:g}：{verdict}"
+        else:
+            note = f"超额部分按{cap:.0%}封顶" if done > cap else ""
+            if comparison == "more_than" and value == target:
+                note = f"等于目标，未“高于”{target:g}"
+        points = round(weight * counted, 2)
+        s.lines.append(Line(label, value, target, done, counted, float(weight), points, note))
     earned = sum(line.points for line in s.lines)
     rules = config["deductions"]
     deducted = 0.0

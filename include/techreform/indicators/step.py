@@ -17,11 +17,12 @@ from techreform.indicators.outputs import write_indicators_csv
 from techreform.indicators.reporting import reporting
 from techreform.indicators.scoring import Score, rank, score_unit, settings
 from techreform.indicators.store import save_run, year_history
-from techreform.indicators.targets import read_targets
+from techreform.indicators.targets import comparisons, missing_targets, read_targets
 from techreform.reconcile.store import stored_coverage
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 from techreform.subsidy import estimate_for
+from techreform.subsidy.library import library, recon_categories
 from techreform.workbooks.bulletin import (
     assessment_file_name,
     bulletin_file_name,
@@ -71,8 +72,11 @@ def check_inputs(ws: Workspace, engine: Engine, period: str, *, keep: bool) -> C
     profile = ws.profile
     per = Period.parse(period)
     targets, warnings = read_targets(ws.targets, per.year, profile)
-    result = evaluate(assessed(profile), gather(engine, profile, per), targets, per.quarter, period)
-    result.warnings = warnings
+    chosen = assessed(profile)
+    result = evaluate(
+        chosen, gather(engine, profile, per), targets, per.quarter, period, comparisons(profile, per.year)
+    )
+    result.warnings = warnings + missing_targets(profile, chosen, targets, per.year)
     if keep:
         save_run(engine, result)
     coverage = stored_coverage(engine, period)
@@ -120,7 +124,8 @@ def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
         )
         # 奖补测算 sheets where the profile has subsidy rules (the returns in force at the year end)
         sheets = subsidy_sheets(inputs.profile, estimate_for(engine, inputs.profile, period, ws.root))
-        if write_assessment(book, inputs, scores, sheets):
+        projects, _ = library(engine, period, recon_categories(engine, period))
+        if write_assessment(book, inputs, scores, sheets, projects):
             changed.append(book)
     return CheckResult(period, inputs.result, changed, inputs.result.warnings)
 
@@ -148,6 +153,8 @@ def yearly_occurrences(
 def assessment_scores(inputs: CheckInputs, occurrences: dict[str, dict[str, float]]) -> list[Score]:
     config = settings(inputs.profile.raw.get("assessment") if isinstance(inputs.profile.raw, dict) else None)
     labels = {i.id: i.label for i in inputs.result.indicators}
+    held = comparisons(inputs.profile, inputs.period.year)
+    how = {i.id: (held.get(i.id, "at_least"), i.better) for i in inputs.result.indicators}
     scores = []
     for u in inputs.profile.units:
         figures = {
@@ -155,5 +162,5 @@ def assessment_scores(inputs: CheckInputs, occurrences: dict[str, dict[str, floa
             for r in inputs.result.rows
             if r.unit == u.code
         }
-        scores.append(score_unit(u.code, figures, occurrences.get(u.code, {}), config))
+        scores.append(score_unit(u.code, figures, occurrences.get(u.code, {}), config, how))
     return rank(scores)

@@ -13,9 +13,28 @@ Work is found from the warehouse's state, not handed from step to step, so a cra
 leaves nothing half done: the next run picks up what is still pending.
 """
 
-from techreform.intake.answer import IntakeResult, publish, run_intake
-from techreform.intake.inbox import SETTLE_SECONDS, keep_copy, receive, scan_inbox
-from techreform.intake.judge import process
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from techreform.intake.answer import IntakeResult, publish, run_intake
+    from techreform.intake.inbox import SETTLE_SECONDS, keep_copy, receive, scan_inbox
+    from techreform.intake.judge import process
+
+# Each step's task imports only what it uses: ``receive`` needs no pandas, openpyxl or GX
+# (``intake.receive`` imports inbox.py alone; see ``__getattr__``).
+_WHERE = {
+    "IntakeResult": "answer",
+    "publish": "answer",
+    "run_intake": "answer",
+    "SETTLE_SECONDS": "inbox",
+    "keep_copy": "inbox",
+    "receive": "inbox",
+    "scan_inbox": "inbox",
+    "process": "judge",
+}
 
 __all__ = [
     "SETTLE_SECONDS",
@@ -27,3 +46,11 @@ __all__ = [
     "run_intake",
     "scan_inbox",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -112,9 +112,11 @@ def readable_name(name: str) -> str:
 
 
 def scan_inbox(
-    ws: Workspace, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None
+    ws: Workspace, *, settle_seconds: float = SETTLE_SECONDS, now: float | None = None, warn: bool = True
 ) -> list[Candidate]:
-    """Files waiting in the unit folders, oldest first; files still being written are left alone."""
+    """Files waiting in the unit folders, oldest first; files still being written are left alone.
+    ``warn=False`` (the inbox watcher, which scans every second) leaves the misplaced files to
+    intake's own log."""
     now = time.time() if now is None else now
     found: list[Candidate] = []
     if not ws.inbox.exists():
@@ -123,11 +125,11 @@ def scan_inbox(
     loose = sorted(
         readable_name(p.name) for p, st in top if not stat.S_ISDIR(st.st_mode) and not _IGNORED.search(p.name)
     )
-    if loose:  # no unit folder, so no unit to answer: the operator has to move them
+    if loose and warn:  # no unit folder, so no unit to answer: the operator has to move them
         log.warning("files in inbox/ outside any unit folder are not taken: %s", ", ".join(loose))
     for unit_dir, st in top:
         if not stat.S_ISDIR(st.st_mode) or unit_dir.name.startswith("."):
-            if stat.S_ISLNK(st.st_mode):
+            if stat.S_ISLNK(st.st_mode) and warn:
                 log.warning("a link in inbox/ is not a unit folder and is not followed: %s", unit_dir.name)
             continue
         for path, st in _entries(unit_dir):
@@ -143,7 +145,7 @@ def scan_inbox(
     return sorted(found, key=lambda c: (c.mtime, c.unit_code, c.name))
 
 
-def _still_being_written(c: Candidate, now: float) -> bool:
+def still_being_written(c: Candidate, now: float) -> bool:
     """A young file that is not yet a whole container: a zip without its directory (written last),
     an OLE file not a whole number of sectors. Nothing parses the workbook here: that is done
     in the reading process, whose failure is the file's alone."""
@@ -229,7 +231,7 @@ def receive(
                 answered[(unit, sha, name)] = max(processed, answered.get((unit, sha, name), processed))
         for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
-            if (c.rel, c.size, received_at) in seen or _still_being_written(c, now):
+            if (c.rel, c.size, received_at) in seen or still_being_written(c, now):
                 continue
             if c.kind != "file":  # a link, a pipe, a device: never followed or read, but answered
                 rows.append(_not_a_file(c, received_at, run_period))

@@ -67,23 +67,42 @@ def _read(path: Path, kind: str, required: tuple[str, ...], what: str) -> Sheet:
     return sheet
 
 
-def from_files(ws: Workspace, period: str) -> Extract | None:
-    """None when the period's folder holds no project extract yet."""
+def _files(ws: Workspace, period: str) -> tuple[Path, Path | None] | None:
+    """The period's project extract and its unit totals (if any); None when there is no extract."""
     folder = ws.stats / period
     if not folder.is_dir():
         return None
     projects = _pick(folder, PROJECT_FILE_HINTS)
     if projects is None:
         return None
-    totals = _pick(folder, TOTALS_FILE_HINTS, avoid=projects)
+    return projects, _pick(folder, TOTALS_FILE_HINTS, avoid=projects)
+
+
+def _digest(files: tuple[Path, Path | None]) -> str:
     digest = hashlib.sha256()
-    for p in (projects, totals):
+    for p in files:
         if p is not None:
             digest.update(p.name.encode() + b"\0" + p.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(ws: Workspace, period: str) -> str | None:
+    """The hash a load of the period's extract files would carry, without reading them as tables
+    (None when there is no extract): enough to tell whether an extract is new."""
+    files = _files(ws, period)
+    return None if files is None else _digest(files)
+
+
+def from_files(ws: Workspace, period: str) -> Extract | None:
+    """None when the period's folder holds no project extract yet."""
+    files = _files(ws, period)
+    if files is None:
+        return None
+    projects, totals = files
     return Extract(
         period=period,
         source=" + ".join(str(p.relative_to(ws.root)) for p in (projects, totals) if p is not None),
-        sha256=digest.hexdigest(),
+        sha256=_digest(files),
         loaded_at=dt.datetime.now().replace(microsecond=0),
         projects=_read(
             projects, extracts.STATS_PROJECTS, ("stats_project_id", "ytd_completed"), "统计局项目"

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from techreform.rules.book import (
     RULES_FILE,
     Rule,
@@ -17,8 +20,21 @@ from techreform.rules.book import (
     default_book,
     file_finding,
 )
-from techreform.rules.messages import format_message, make_finding
-from techreform.rules.suites import ROW_ID, Validator, load_rules, row_condition
+
+if TYPE_CHECKING:
+    from techreform.rules.messages import format_message, make_finding
+    from techreform.rules.suites import ROW_ID, Validator, load_rules, row_condition
+
+# pandas (and, when a suite is built, GX) only for who validates or words a row's finding: the
+# findings themselves and the rules' texts are needed by every step of intake.
+_LAZY = {
+    "format_message": "messages",
+    "make_finding": "messages",
+    "ROW_ID": "suites",
+    "Validator": "suites",
+    "load_rules": "suites",
+    "row_condition": "suites",
+}
 
 __all__ = [
     "ROW_ID",
@@ -40,3 +56,11 @@ __all__ = [
 def rule_title(rule_id: str) -> str:
     """The short Chinese name of a rule (the receipt's 规则 column); the id if it has none."""
     return default_book().titles.get(rule_id) or rule_id
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

@@ -90,10 +90,14 @@ class Validator:
             batch = asset.add_batch_definition_whole_dataframe(f"{sheet}-batch")
             for stage in sorted({r.stage for r in self.rules if r.sheet == sheet}):
                 name = f"{profile.id}-{sheet}-{stage}"
-                suite = self.context.suites.add(gx.ExpectationSuite(name=name))
-                for rule in self.rules:
-                    if rule.sheet == sheet and rule.stage == stage:
-                        suite.add_expectation(self._expectation(rule, extra))
+                # the suite whole, then stored once: added one by one, each expectation would
+                # store (serialise) the whole suite again, seconds for the ~60 of a return
+                expectations = [
+                    self._expectation(rule, extra)
+                    for rule in self.rules
+                    if rule.sheet == sheet and rule.stage == stage
+                ]
+                suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
                 self.definitions[(sheet, stage)] = self.context.validation_definitions.add(
                     gx.ValidationDefinition(name=f"{name}-validation", data=batch, suite=suite)
                 )

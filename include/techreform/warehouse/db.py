@@ -8,15 +8,19 @@ machines would otherwise race to alter the same tables. A task opens the warehou
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:  # Alembic takes a second to import: only for upgrades and the unusual cases
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 
 class NotAtHead(RuntimeError):
@@ -57,6 +61,8 @@ def open_at_head(url: str, workspace: str | Path) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("techreform.warehouse") / "migrations"))
     # Alembic's config interpolates %: a workspace path with Chinese characters is %-escaped in the URL
@@ -66,11 +72,33 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(resources.files("techreform.warehouse") / "migrations"))
 
 
+_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(None|"[^"]*")\s*$', re.MULTILINE)
+
+
+@cache
 def head_revision() -> str:
-    """The newest migration this code knows."""
+    """The newest migration this code knows: read from the migration files' ``revision`` and
+    ``down_revision`` lines (a task checks it at start; Alembic's own reading imports every
+    migration), or by Alembic when they are not a plain chain."""
+    revisions, parents = set(), set()
+    for script in (resources.files("techreform.warehouse") / "migrations" / "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        found = dict(_REVISION.findall(script.read_text(encoding="utf-8")))
+        if "revision" not in found or "down_revision" not in found:
+            break
+        revisions.add(found["revision"].strip('"'))
+        if found["down_revision"] != "None":
+            parents.add(found["down_revision"].strip('"'))
+    else:
+        heads = revisions - parents
+        if len(heads) == 1 and len(parents) == len(revisions) - 1:
+            return heads.pop()
     head = _scripts().get_current_head()
     assert head is not None
     return head
@@ -78,6 +106,15 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the warehouse is at; None for an empty database."""
+    with engine.connect() as conn:
+        try:  # Alembic's one-row table, read without importing Alembic
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except DBAPIError:  # no such table: an empty database (or not one of ours)
+            rows = None
+    if rows is not None and len(rows) <= 1:
+        return rows[0] if rows else None
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

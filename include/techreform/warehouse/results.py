@@ -35,6 +35,17 @@ class StatsLoad(Base):
     warnings: Mapped[str | None] = mapped_column(Text)
 
 
+class StatsAnnouncement(Base):
+    """The extract a period was last announced with (by its files' hash), so that one the
+    reconciliation cannot use is announced once, not every time the watcher looks."""
+
+    __tablename__ = "stats_announcement"
+
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    announced_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class StatsProject(Base):
     __tablename__ = "stats_project"
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.styles import Alignment, Font
 
 from techreform.indicators.commentary import paragraphs
-from techreform.indicators.scoring import Score
+from techreform.indicators.scoring import Score, settings
+from techreform.subsidy.model import SubsidyProject
 from techreform.workbooks.check import CheckInputs, key_indicators, unit_name
 from techreform.workbooks.common import (
     AMOUNT_FORMAT,
+    code_width,
     first_sheet,
     fit_to_page,
     new_workbook,
@@ -20,6 +23,7 @@ from techreform.workbooks.common import (
     table,
     title,
 )
+from techreform.workbooks.policy import document_targets_sheet, library_sheet, policy_sheet
 
 RATIO_FORMAT = "0.0%"
 
@@ -108,7 +112,17 @@ def _figures(wb: Any, x: CheckInputs, when: str = "上半年", sheet: str = "主
     print_setup(ws, header_row=start)
 
 
-def write_assessment(path: Path, x: CheckInputs, scores: list[Score], subsidy_sheets: Any = None) -> bool:
+def write_assessment(
+    path: Path,
+    x: CheckInputs,
+    scores: list[Score],
+    subsidy_sheets: Any = None,
+    library: Sequence[SubsidyProject] | None = None,
+) -> bool:
+    """年度考核: the result, each line of each score, the policy it follows (考核办法, 文件目标), the
+    subsidy estimate, the project library's tiers (``library``: the year-end projects) and the year's
+    figures."""
+    config = settings(x.profile.raw.get("assessment") if isinstance(x.profile.raw, dict) else None)
     wb = new_workbook()
     ws = first_sheet(wb)
     ws.title = "考核结果"
@@ -129,15 +143,17 @@ def write_assessment(path: Path, x: CheckInputs, scores: list[Score], subsidy_sh
         ws,
         f"{x.profile.jurisdiction.name}{x.period.year}年度技术改造目标责任考核结果",
         len(headers),
-        f"依据《{x.profile.document}》。各项得分 = 权重 × 完成率（超额部分封顶）；"
-        "逾期、未报送和年末应统未统项目扣分；计分明细见“计分明细”表。",
+        f"依据《{x.profile.document}》。各项得分 = 权重 × 完成率（超额部分封顶）；目标为“高于 0”等"
+        "无法计算完成率的，达到得满分、未达到不得分；逾期、未报送和年末应统未统项目扣分；计分明细见“计分明细”表，"
+        "指标、权重与文件目标见“考核办法”“文件目标”表。"
+        + "".join(f"\n提示：{w}。" for w in x.result.warnings if w.startswith("目标责任书")),
     )
     table(
         ws,
         headers,
         rows,
         start_row=start,
-        widths=(6, 10, 16, 10, 8, 10, 8),
+        widths=(6, code_width(x.profile), 16, 10, 8, 10, 8),
         formats={3: "0.00", 4: "0.00", 5: "0.00"},
     )
     print_setup(ws, header_row=start)
@@ -185,7 +201,11 @@ def write_assessment(path: Path, x: CheckInputs, scores: list[Score], subsidy_sh
         total_rows=totals,
     )
     print_setup(detail, header_row=start)
+    policy_sheet(wb, x, config)
+    document_targets_sheet(wb, x)
     if subsidy_sheets is not None:
         subsidy_sheets(wb)
+    if library is not None:
+        library_sheet(wb, x.profile, x.period.year, library)
     _figures(wb, x, "全年", "全年指标")
     return save_stable(wb, path)

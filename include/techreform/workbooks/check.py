@@ -24,6 +24,7 @@ from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 from techreform.workbooks.common import (
     AMOUNT_FORMAT,
+    code_width,
     new_workbook,
     print_setup,
     save_stable,
@@ -110,7 +111,7 @@ def _overview(wb: Any, x: CheckInputs) -> None:
         headers,
         rows,
         start_row=start,
-        widths=(9, 16, 30, 13, 13, 9, 9, 10, 6),
+        widths=(code_width(x.profile), 16, 30, 13, 13, 9, 9, 10, 6),
         formats={3: AMOUNT_FORMAT, 4: AMOUNT_FORMAT, 5: RATIO_FORMAT, 6: RATIO_FORMAT},
         total_rows=[i for i, r in enumerate(rows) if r[0] == x.profile.jurisdiction.code],
     )
@@ -149,7 +150,7 @@ def _all_indicators(wb: Any, x: CheckInputs) -> None:
         headers,
         rows,
         start_row=start,
-        widths=(9, 16, 24, 30, 13, 13, 9, 9, 10),
+        widths=(code_width(x.profile), 16, 24, 30, 13, 13, 9, 9, 10),
         formats={4: AMOUNT_FORMAT, 5: AMOUNT_FORMAT, 6: RATIO_FORMAT, 7: RATIO_FORMAT},
         total_rows=[i for i, r in enumerate(rows) if r[0] == x.profile.jurisdiction.code],
     )
@@ -318,7 +319,7 @@ def _quality(wb: Any, x: CheckInputs) -> None:
         headers,
         rows,
         start_row=start,
-        widths=(9, 16, 10, 10, 12, 10, 18, 14),
+        widths=(code_width(x.profile), 16, 10, 10, 12, 10, 18, 14),
         total_rows=(len(rows) - 1,),
     )
     print_setup(ws, header_row=start)

@@ -54,6 +54,13 @@ def title(ws: Worksheet, text: str, columns: int, subtitle: str | None = None) -
     return row
 
 
+def code_width(profile: Any) -> float:
+    """The width of a column of unit codes: 9 for 6-digit division codes, more for a township's
+    9- or 12-digit statistical code (so that it does not wrap)."""
+    longest = max((len(u.code) for u in profile.units), default=6)
+    return max(9.0, longest + 2.5)
+
+
 def _text_width(text: str) -> float:
     """Width in Excel's column units: a Chinese character takes about two."""
     return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)

@@ -18,6 +18,7 @@ from techreform.reference.profiles import Profile
 from techreform.workbooks.common import (
     AMOUNT_FORMAT,
     PERCENT_FORMAT,
+    code_width,
     first_sheet,
     new_workbook,
     print_setup,
@@ -205,7 +206,7 @@ def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
         _SUMMARY_HEADERS,
         rows,
         start_row=start,
-        widths=(9, 12, *([9] * (len(LIBRARY_SHEETS) + 2)), 12, 12, 12, 9, 9, 9),
+        widths=(code_width(profile), 12, *([9] * (len(LIBRARY_SHEETS) + 2)), 12, 12, 12, 9, 9, 9),
         formats={i: AMOUNT_FORMAT for i in range(len(LIBRARY_SHEETS) + 4, len(LIBRARY_SHEETS) + 7)}
         | {n - 1: PERCENT_FORMAT},
         total_rows=(len(rows) - 1,),
@@ -220,7 +221,7 @@ def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
             _LIB_HEADERS,
             [_library_row(profile, x) for x in items],
             start_row=start,
-            widths=_LIB_WIDTHS,
+            widths=(code_width(profile), *_LIB_WIDTHS[1:]),
             formats={7: AMOUNT_FORMAT, 8: AMOUNT_FORMAT, 9: AMOUNT_FORMAT},
         )
         print_setup(sheet, header_row=start)
@@ -237,7 +238,7 @@ def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
         _STATS_HEADERS,
         [_stats_row(profile, s) for s in missing],
         start_row=start,
-        widths=_STATS_WIDTHS,
+        widths=(code_width(profile), *_STATS_WIDTHS[1:]),
         formats={8: AMOUNT_FORMAT, 9: AMOUNT_FORMAT},
     )
     print_setup(sheet, header_row=start)
@@ -286,7 +287,8 @@ def _evidence(wb: Any, profile: Profile, rec: Reconciliation) -> None:
         "逐对列出匹配方式和名称相似度（0–100）。项目代码相同者直接匹配；否则同一信用代码且项目名称相近；"
         "否则同一县区内企业名称和项目名称都相近。人工确认为统计局在“统计局意见”中确认或关联的结果。",
     )
-    table(sheet, headers, rows, start_row=start, widths=(9, 28, 12, 28, 16, 10, 10, 22, 22, 18, 18))
+    widths = (code_width(profile), 28, 12, 28, 16, 10, 10, 22, 22, 18, 18)
+    table(sheet, headers, rows, start_row=start, widths=widths)
     print_setup(sheet, header_row=start)
 
 
