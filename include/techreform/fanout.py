@@ -25,8 +25,8 @@ from techreform.workspace import Workspace
 
 # Estimated seconds of a receipt, as measured inside a task on the Celery stack on this shared 2-core
 # machine (README): a fixed part and a part per byte of the county's file, whose sheets the receipt
-# copies back (9 KB files: 57 ms a receipt; 105 KB: 0.7 s). The same machine, under the same load,
-# gave the cost of a mapped task below (``Spread``): the two are weighed against each other.
+# copies back (9 KB files: 57-90 ms a receipt; 105 KB: 0.7 s). The same machine gave the cost of a
+# mapped task below (``Spread``): the two are weighed against each other.
 RECEIPT_SECONDS = 0.01
 RECEIPT_SECONDS_PER_BYTE = 6e-6
 
@@ -34,9 +34,10 @@ RECEIPT_SECONDS_PER_BYTE = 6e-6
 @dataclass(frozen=True)
 class Spread:
     """How far a step may spread: at most ``tasks`` mapped tasks, each with at least ``min_seconds``
-    of estimated work. Measured on the Celery stack here (README, ``benchmarks/fanout.py``): a mapped
-    task costs ~4 s before its work when two start at once on this 2-core machine, and 9-14 s when
-    four contend (so two batches beat four); a second batch pays from ~2 × 4 s of work."""
+    of estimated work. Measured on the Celery stack here (README, ``benchmarks/fanout.py``): a
+    mapped task costs 0.5-2 s before its work on preloaded workers (4 s without the preload when two
+    start at once, 9-14 s when four contend for the two cores); two batches halve a province's
+    receipts, four gain nothing more."""
 
     tasks: int = 2
     min_seconds: float = 4.0
