@@ -480,6 +480,8 @@ def main() -> None:
     intake = cycle.steps.get("intake", (0.0, 0.0))
     fixed_intake = fixed.steps.get("intake", (fixed.wall, fixed.cpu))
     per_return = (intake[0] - fixed_intake[0]) / n
+    per_return_cpu = (intake[1] - fixed_intake[1]) / n
+    floor_per_return_cpu = (floor["read_cpu"] + floor["save_cpu"]) / n
     f: dict[str, Any] = {
         "returns": n,
         "return_rows": info["return_rows"],
@@ -509,6 +511,11 @@ def main() -> None:
     f["intake per return ÷ floor"] = (
         f"{per_return / floor_per_return:.1f}×   goal ≤ {GOALS['intake_per_return_vs_floor']:.0f}×"
     )
+    f["intake marginal per return CPU ms (floor)"] = (
+        f"{per_return_cpu * 1000:.0f} ({floor_per_return_cpu * 1000:.0f}), "
+        f"{per_return_cpu / floor_per_return_cpu:.1f}×"
+    )
+    f["fixed ÷ imports (CPU)"] = f"{fixed.cpu / imports['cpu']:.2f}×"
     if deployment:
         f["deployment: stack up s"] = f"{deployment['stack_up_s']:.0f}"
         f["deployment: trigger to check done s"] = (
