@@ -35,9 +35,11 @@ and writes its profile there. Prints one line per figure, the goals beside them,
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -353,20 +355,14 @@ def run_deployment(inputs: Path, tmp: Path, drops: int, reference: Path) -> dict
         t = time.perf_counter()
         stack.start()
         out["stack_up_s"] = time.perf_counter() - t
-        stack.unpause("techreform_(statistics|reconcile|check)")
+        started = dt.datetime.now(dt.UTC)
         t = time.perf_counter()
+        stack.unpause("techreform_(statistics|reconcile|check)")
         stack.trigger("techreform_intake", {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0})
         stack.unpause("techreform_intake")
-        runs = wait_for_check(stack, timeout=1800)
+        files = sum(1 for p in (ws / "inbox").rglob("*") if p.is_file())
+        out["runs"], out["tasks"] = wait_for_cycle(stack, ws, started, files, timeout=3600)
         out["cycle_s"] = time.perf_counter() - t
-        out["runs"] = runs
-        out["tasks"] = {
-            f"{d.removeprefix('techreform_')}.{task}": float(s or 0)
-            for d, task, s in stack.query(
-                "SELECT dag_id, task_id, EXTRACT(EPOCH FROM end_date - start_date) FROM task_instance "
-                "WHERE state = 'success' ORDER BY start_date"
-            )
-        }
         out["same_as_run"] = same_outputs(ws, reference)
         out["drops"] = [drop_to_receipt(stack, ws, i) for i in range(drops)]
     finally:
@@ -374,28 +370,43 @@ def run_deployment(inputs: Path, tmp: Path, drops: int, reference: Path) -> dict
     return out
 
 
-def wait_for_check(stack: Any, timeout: float) -> dict[str, float]:
-    """Until an asset-triggered check run has succeeded after the manual intake and nothing runs;
-    gives each DAG's run time (start to end, seconds) of that cycle."""
+def wait_for_cycle(
+    stack: Any, ws: Path, since: dt.datetime, files: int, timeout: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Until every dropped file has its receipt, a check run started since ``since`` has succeeded
+    and nothing is queued or running. The manual intake may find the files taken already: intake
+    unpaused starts a scheduled run at once, and the statistics DAG's first run reconciles too.
+    Gives the seconds of each DAG's runs since then (summed) and of each task (summed over runs)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stack.check_alive()
-        runs = {d: stack.runs(d) for d in ("techreform_intake", "techreform_reconcile", "techreform_check")}
-        busy = any(r[2] in ("queued", "running") for rs in runs.values() for r in rs)
-        intake = [r for r in runs["techreform_intake"] if r[1] == "manual"]
-        if intake and intake[-1][2] == "success" and intake[-1][4] is not None and not busy:
-            checks = [r for r in runs["techreform_check"] if r[2] == "success" and r[3] > intake[-1][4]]
-            if checks:
-                rec = [r for r in runs["techreform_reconcile"] if r[2] == "success" and r[3] > intake[-1][4]]
-                picked = {"intake": intake[-1], "reconcile": rec[0], "check": checks[0]}
-                return {k: (r[4] - r[3]).total_seconds() for k, r in picked.items()} | {
-                    "intake_end_to_check_end": (checks[0][4] - intake[-1][4]).total_seconds()
-                }
-        failed = [r for rs in runs.values() for r in rs if r[2] == "failed"]
-        if failed:
-            raise RuntimeError(f"a run failed: {failed}; logs in {stack.home}")
+        runs = stack.query(
+            "SELECT dag_id, state, start_date, end_date FROM dag_run WHERE start_date >= :s", s=since
+        )
+        if any(r[1] == "failed" for r in runs):
+            raise RuntimeError(f"a run failed: {runs}; logs in {stack.home}")
+        busy = any(r[1] in ("queued", "running") for r in runs) or stack.query(
+            "SELECT 1 FROM dag_run WHERE state IN ('queued', 'running')"
+        )
+        checked = any(r[0] == "techreform_check" and r[1] == "success" for r in runs)
+        receipts = sum(1 for _ in (ws / "outbox").rglob("回执_*.xlsx"))
+        if checked and not busy and receipts >= files:
+            per_dag: dict[str, float] = {}
+            for dag_id, _, start, end in runs:
+                key = f"{dag_id.removeprefix('techreform_')} (runs summed)"
+                per_dag[key] = per_dag.get(key, 0.0) + (end - start).total_seconds()
+            per_dag["trigger to last run's end"] = (max(r[3] for r in runs) - since).total_seconds()
+            tasks: dict[str, float] = {}
+            for d, task, secs in stack.query(
+                "SELECT dag_id, task_id, EXTRACT(EPOCH FROM end_date - start_date) FROM task_instance "
+                "WHERE state = 'success' AND start_date >= :s ORDER BY start_date",
+                s=since,
+            ):
+                key = f"{d.removeprefix('techreform_')}.{task}"
+                tasks[key] = tasks.get(key, 0.0) + float(secs or 0)
+            return per_dag, tasks
         time.sleep(2)
-    raise TimeoutError(f"no check within {timeout:.0f} s; logs in {stack.home}")
+    raise TimeoutError(f"the cycle did not end within {timeout:.0f} s; logs in {stack.home}")
 
 
 def same_outputs(ws: Path, ref: Path) -> bool:
@@ -409,9 +420,9 @@ def same_outputs(ws: Path, ref: Path) -> bool:
 def drop_to_receipt(stack: Any, ws: Path, i: int, timeout: float = 420) -> float:
     """A county's file dropped into its inbox (its last return, saved again under a new name) until
     its receipt is in its outbox; then until the runs it set off are over."""
-    units = sorted(p for p in (ws / "archive").iterdir() if p.is_dir())
-    unit = units[i * 7 % len(units)]
-    source = max((p for p in unit.rglob("*") if p.is_file()), key=lambda p: p.stat().st_mtime)
+    units = sorted(p for p in (ws / "inbox").iterdir() if p.is_dir() and any(p.iterdir()))
+    unit = units[i * 7 % len(units)]  # (intake leaves the county's files where they were dropped)
+    source = max((p for p in unit.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
     name = f"{source.stem}_再报{i + 1}{source.suffix}"
     target = ws / "inbox" / unit.name / name
     t0 = time.time()
@@ -438,6 +449,10 @@ def drop_to_receipt(stack: Any, ws: Path, i: int, timeout: float = 420) -> float
 # ------------------------------------------------------------------------------------- report
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=180)
@@ -452,6 +467,7 @@ def main() -> None:
     ap.add_argument("--pyinstrument", type=Path, help="profile the timed run into this folder")
     ap.add_argument("--keep", action="store_true", help="keep the run's workspace")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the stack too (cleanup in finally)
 
     inputs = (
         a.inputs
