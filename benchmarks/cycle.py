@@ -540,7 +540,7 @@ def main() -> None:
         for k, v in deployment["runs"].items():
             f[f"  {k} s"] = f"{v:.1f}"
         for task, s in deployment["tasks"].items():
-            f[f"    task {task} s"] = f"{s:.1f}"
+            f[f"    stack task {task} s (summed)"] = f"{s:.1f}"
         f["deployment: outputs equal techreform run's"] = deployment["same_as_run"]
         drops = deployment["drops"]
         f["drop to receipt s (each)"] = " ".join(f"{x:.1f}" for x in drops)
