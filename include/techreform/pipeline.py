@@ -213,10 +213,14 @@ def deliver(root: str, period: str) -> str:
     """Mail the period's leadership workbooks not sent yet; returns what was done, in Chinese.
     Raises when the send fails (recorded; the task is retried and the next run tries again)."""
     from techreform.delivery.step import deliver as deliver_period
+    from techreform.delivery.step import nothing_to_send
     from techreform.indicators.step import check_inputs
     from techreform.reference.periods import Period
 
     ws, engine = open_workspace(root)
+    note = nothing_to_send(ws, engine, Period.parse(period))
+    if note is not None:  # the figures (a province: seconds) only when there is a mail to write
+        return note
     inputs = check_inputs(ws, engine, period, keep=False)
     return deliver_period(ws, engine, Period.parse(period), inputs.result, inputs).note
 

@@ -31,6 +31,15 @@ def leadership_workbooks(ws: Workspace, period: Period) -> list[Path]:
     return [folder / n for n in names if (folder / n).exists()]
 
 
+def nothing_to_send(ws: Workspace, engine: Engine, period: Period) -> str | None:
+    """Why nothing is to be mailed (no recipients, nothing new), or None: then the figures are needed."""
+    if Settings.of(ws.settings) is None:
+        return "未配置领导小组办公室的收件人（工作区设置 delivery.to），本次未发送邮件"
+    if not pending(engine, leadership_workbooks(ws, period)):
+        return "工作簿均已发送过，内容未变，不再重复发送"
+    return None
+
+
 def deliver(
     ws: Workspace, engine: Engine, period: Period, result: Indicators, inputs: CheckInputs
 ) -> DeliveryResult:

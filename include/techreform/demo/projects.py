@@ -171,6 +171,8 @@ def new_enterprise(city: City, unit: Unit) -> Enterprise:
         brand = rng.choice(BRAND_A) + rng.choice(BRAND_B)
         if attempt > 40:  # two-character brands run out in a big province: take three
             brand = rng.choice(BRAND_A) + brand
+        if attempt > 200:  # and three-character ones at benchmark scale (~40,000): take four
+            brand = rng.choice(BRAND_B) + brand
         if len(set(brand)) == len(brand) and brand not in city.brands:
             city.brands.add(brand)
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from techreform.reconcile.extract import Extract
 from techreform.reconcile.match import Link
@@ -55,9 +56,22 @@ class Reconciliation:
     links: list[Link] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     decisions_applied: int = 0
+    # each side's items by unit, made when first asked (a province: ~180 units, 100,000 items a side)
+    _index: dict[str, tuple[int, int, dict[str, list[Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def library_of(self, unit: str) -> list[LibraryItem]:
-        return [x for x in self.library if x.unit == unit]
+        return list(self._by_unit("library", self.library).get(unit, ()))
 
     def stats_of(self, unit: str) -> list[StatsItem]:
-        return [x for x in self.stats if x.unit == unit]
+        return list(self._by_unit("stats", self.stats).get(unit, ()))
+
+    def _by_unit(self, side: str, items: list[Any]) -> dict[str, list[Any]]:
+        known = self._index.get(side)
+        if known is None or known[:2] != (id(items), len(items)):  # another or a longer list: again
+            index: dict[str, list[Any]] = {}
+            for x in items:
+                index.setdefault(x.unit, []).append(x)
+            known = self._index[side] = (id(items), len(items), index)
+        return known[2]

@@ -38,22 +38,26 @@ def _load(s: Session, e: Extract) -> wh.StatsLoad:
     )
     s.add(load)
     s.flush()
-    s.add_all(
-        wh.StatsProject(
-            load_id=load.id,
-            row=int(r["_row"]),
-            stats_project_id=str(r["stats_project_id"]),
-            unit_code=str(r.get("unit_code") or ""),
-            project_code=r.get("project_code"),
-            uscc=r.get("uscc"),
-            enterprise_name=r.get("enterprise_name"),
-            project_name=r.get("project_name"),
-            construction_nature=r.get("construction_nature"),
-            total_investment=r.get("total_investment"),
-            ytd_completed=r.get("ytd_completed"),
+    if e.projects.rows:  # Core executemany, in the extract's order: no ORM bookkeeping for 100,000 rows
+        s.execute(
+            insert(wh.StatsProject),
+            [
+                {
+                    "load_id": load.id,
+                    "row": int(r["_row"]),
+                    "stats_project_id": str(r["stats_project_id"]),
+                    "unit_code": str(r.get("unit_code") or ""),
+                    "project_code": r.get("project_code"),
+                    "uscc": r.get("uscc"),
+                    "enterprise_name": r.get("enterprise_name"),
+                    "project_name": r.get("project_name"),
+                    "construction_nature": r.get("construction_nature"),
+                    "total_investment": r.get("total_investment"),
+                    "ytd_completed": r.get("ytd_completed"),
+                }
+                for r in e.projects.rows
+            ],
         )
-        for r in e.projects.rows
-    )
     for r in e.totals.rows if e.totals else []:
         if r.get("unit_code"):
             s.add(

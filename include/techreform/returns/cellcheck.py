@@ -21,10 +21,13 @@ BAD_CELLS = "_bad_cells"  # a row's key: the fields whose cell was answered here
 
 def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[sheet.kind]}
+    columns = [(name, f"{name}__raw", col, fields[name]) for name, col in sheet.columns.items()]
     out: list[Finding] = []
     for row in sheet.rows:
-        for name, col in sheet.columns.items():
-            raw = row.get(f"{name}__raw")
+        for name, raw_key, col, f in columns:
+            raw = row.get(raw_key)
+            if raw is None or not _suspect(raw, f, text_chars):  # the common case, cell by cell
+                continue
             where = {
                 "sheet": sheet.name,
                 "row": row["_row"],
@@ -33,7 +36,7 @@ def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
                 "col_index": col.index,
                 "value": str(raw),  # shown (visible, cut) when the decision is recorded
             }
-            finding = _problem(raw, fields[name], text_chars, where, shown(col.header))
+            finding = _problem(raw, f, text_chars, where, shown(col.header))
             if finding is None:
                 continue
             out.append(finding)
@@ -43,6 +46,18 @@ def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
                 row[f"{name}__raw"] = raw[:text_chars]
                 row.pop(f"{name}__invalid", None)
     return out
+
+
+def _suspect(raw: Any, f: schema.Field, text_chars: int) -> bool:
+    """Whether ``_problem`` could find anything in the cell (cheap: no finding is built)."""
+    kind = type(raw)
+    if kind is str:
+        return len(raw) > text_chars or (f.kind in ("amount", "pct", "int") and len(raw) < 64)
+    if kind is int or kind is bool:
+        return kind is int and f.kind in ("amount", "pct", "int") and abs(raw) > MAX_ABS_NUMBER
+    if kind is float:
+        return not math.isfinite(raw) or (f.kind in ("amount", "pct", "int") and abs(raw) > MAX_ABS_NUMBER)
+    return True  # CellError and anything else: let _problem look
 
 
 def _problem(

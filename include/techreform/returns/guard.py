@@ -242,11 +242,13 @@ class _SheetScan:
             self._filled_cell()
 
     def _filled_cell(self) -> None:
+        grown = False  # the extent only grows: it needs checking only when it did
         if self.row > self.max_row:
-            self.max_row = self.row
+            self.max_row, grown = self.row, True
         if self.col > self.max_col:
-            self.max_col = self.col
-        self._check_extent(self.max_row, self.max_col, "有内容")
+            self.max_col, grown = self.col, True
+        if grown:
+            self._check_extent(self.max_row, self.max_col, "有内容")
         text = "".join(self.text).strip()
         if self.cell_type == "e":
             self._error(text or "#错误")

@@ -8,11 +8,13 @@ import io
 import os
 import zipfile
 from collections.abc import Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -98,17 +100,33 @@ def table(
     for c, h in enumerate(headers, start=1):
         cell = ws.cell(row=start_row, column=c, value=h)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+    # A cell's style is a set of indices into the workbook's style lists; setting a border or a
+    # font looks the value up by hashing it, which costs more than the cell. The few combinations a
+    # table uses are looked up once each, in the order the cells first need them (so the lists,
+    # and the saved file, are the same), and copied to every other cell of that kind.
+    styles: dict[tuple[str | None, bool, bool], StyleArray] = {}
+    totals = set(total_rows)
     for i, values in enumerate(rows):
         r = start_row + 1 + i
+        total = i in totals
         for c, v in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=inert(v))
+            fmt = formats[c - 1] if formats and (c - 1) in formats and isinstance(v, int | float) else None
+            key = (fmt, isinstance(v, str), total)
+            fresh = not cell.has_style
+            known = styles.get(key) if fresh else None
+            if known is not None:
+                cell._style = copy(known)
+                continue
             cell.border = BORDER
-            if formats and (c - 1) in formats and isinstance(v, int | float):
-                cell.number_format = formats[c - 1]
+            if fmt is not None:
+                cell.number_format = fmt
             if isinstance(v, str):
                 cell.alignment = WRAP
-            if i in total_rows:
+            if total:
                 cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
+            if fresh:
+                styles.setdefault(key, copy(cell._style))
     for c, w in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
     if widths:
