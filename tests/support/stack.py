@@ -38,6 +38,21 @@ REDIS = os.environ.get("TECHREFORM_TEST_REDIS", "redis://127.0.0.1:6379")
 CONN_ID = "techreform_warehouse"
 WORKERS = ("worker1", "worker2")
 
+# How the deployment recovers from a worker that dies (docker-compose.yaml sets the same values;
+# tests/unit/test_compose.py checks they agree). A task running on the dead worker stops heartbeating
+# and is failed (and retried) after 60 s instead of 300 s: the task supervisor heartbeats every 5 s.
+# A task the dead worker had taken from Redis but not started yet stays "queued" in Airflow (its
+# Celery message is unacknowledged and Redis gives it back only after the visibility timeout, a
+# day): the scheduler puts it back after task_queued_timeout, 120 s instead of 600 s, looked for
+# every 30 s instead of 120 s. A task waiting in Redis for a free worker is "queued" too; 120 s is
+# well above that wait here (two workers of two slots, tasks of seconds), and such a task is only
+# queued again, twice, before it would be failed.
+RECOVERY = {
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "120",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
+}
+
 
 def reachable(url: str, default_port: int) -> bool:
     u = make_url(url) if "://" in url else None
@@ -55,16 +70,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def create_database(name: str) -> str:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+def create_database(name: str, admin_url: str = PG_ADMIN) -> str:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+def drop_database(name: str, admin_url: str = PG_ADMIN) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -89,6 +104,9 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. shorter timeouts for a fault test
+    # the PostgreSQL server of the warehouse (its admin URL): the metadata's by default; a server of
+    # the test's own (tests/support/pgserver.py) lets a test restart the warehouse alone
+    warehouse_admin: str = PG_ADMIN
 
     def __post_init__(self) -> None:
         self.meta_db = f"tr_stack_meta_{self.tag}"
@@ -106,7 +124,7 @@ class Stack:
     def create_databases(self) -> None:
         self.meta_url = create_database(self.meta_db)
         self.databases.append(self.meta_db)
-        self.warehouse_url = create_database(self.warehouse_db)
+        self.warehouse_url = create_database(self.warehouse_db, self.warehouse_admin)
         self.databases.append(self.warehouse_db)
 
     @property
@@ -152,6 +170,7 @@ class Stack:
                 f"AIRFLOW_CONN_{CONN_ID.upper()}": self.warehouse_uri,
                 "TECHREFORM_WORKSPACE": str(self.workspace),
                 "TECHREFORM_DATABASE_URL": f"airflow:{CONN_ID}",
+                **RECOVERY,
             }
         )
         return {**env, **self.extra_env}
@@ -308,7 +327,11 @@ class Stack:
                     pass
         if not keep_databases:
             for name in self.databases:
-                drop_database(name)
+                try:
+                    drop_database(name, self.warehouse_admin if name == self.warehouse_db else PG_ADMIN)
+                except Exception:  # the test's own warehouse server may be gone already
+                    if name != self.warehouse_db or self.warehouse_admin == PG_ADMIN:
+                        raise
             self.databases.clear()
         if not keep_home:
             shutil.rmtree(self.home, ignore_errors=True)

@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 
 class NotAtHead(RuntimeError):
@@ -37,9 +37,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def connect(url: str, *, migrate: bool = True) -> Engine:
     """An engine for the warehouse at ``url``; with ``migrate`` its schema is first brought to the
     newest migration (for init, ``db upgrade`` and tests). Tasks use ``open_at_head`` instead."""
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        # A server restarted (or a connection dropped by the network) leaves dead connections in
+        # the pool: each is tested when taken from it and replaced, instead of failing the step.
+        engine = create_engine(url, future=True, pool_pre_ping=True)
     if migrate:
         upgrade(engine)
     return engine
