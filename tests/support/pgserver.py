@@ -58,9 +58,7 @@ class Server:
         if os.geteuid() == 0:
             os.chmod(self.root, 0o755)
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
-        )
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         with (self.data / "postgresql.conf").open("a") as f:
             # its own port and socket folder; no fsync: the data is a test's, thrown away after it
             f.write(
@@ -70,7 +68,9 @@ class Server:
         self._ctl("start")
 
     def _ctl(self, action: str, *extra: str) -> None:
-        self._run("pg_ctl", action, "-D", str(self.data), "-w", "-t", "60", "-l", str(self.root / "log"), *extra)
+        self._run(
+            "pg_ctl", action, "-D", str(self.data), "-w", "-t", "60", "-l", str(self.root / "log"), *extra
+        )
         if action != "stop":
             self._wait()
 
