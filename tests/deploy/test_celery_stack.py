@@ -21,6 +21,7 @@ Skipped unless PostgreSQL, Redis and PostgreSQL's binaries (initdb) are there
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -216,16 +217,50 @@ def _warehouse_client(stack: Stack) -> bool:
         engine.dispose()
 
 
+def _quiet_intake(stack: Stack) -> None:
+    """Until no intake run is queued or running, and the next five-minute run is over a minute away.
+
+    Unpaused, intake at once gets a scheduled run for the last interval; a manual run triggered then
+    waits for it (max_active_runs=1), and so does one triggered just before the scheduler makes the
+    run of a new interval. A scheduled run collects for the last ended quarter, not the sample's, so
+    the sample's files are put in the inbox only when the manual run will be the one to take them.
+    """
+
+    def idle() -> bool:
+        runs = stack.runs(INTAKE)
+        return bool(runs) and not any(r[2] in ("queued", "running") for r in runs)
+
+    _wait("intake's first scheduled run", stack, idle, 240, 2)
+    to_next = 300 - time.time() % 300
+    if to_next <= 75:  # the next interval's run would be made before the manual one is queued
+        boundary = f"scheduled__{_iso(time.time() + to_next)}"
+        _wait(
+            "the next scheduled intake run",
+            stack,
+            lambda: idle() and stack.runs(INTAKE)[-1][0] >= boundary,
+            300,
+            2,
+        )
+
+
+def _iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
 def _run_cycle(c: Cycle, server: Server) -> None:
     stack, ws = c.stack, c.ws
+    held = ws.parent / "inbox-held"
+    (ws / "inbox").rename(held)  # the sample's files wait until the manual run will take them
+    (ws / "inbox").mkdir()
     t0 = time.monotonic()
     stack.start()
     c.up_seconds = time.monotonic() - t0
-    # The later steps unpaused, intake triggered by hand and then unpaused: its manual run is queued
-    # before any scheduled one, which would collect for the last ended quarter (not the sample's).
-    stack.unpause("techreform_(statistics|reconcile|check)")
+    stack.unpause("techreform_.*")
+    _quiet_intake(stack)
+    t0 = time.monotonic()
+    (ws / "inbox").rmdir()
+    held.rename(ws / "inbox")  # a rename: the files keep their modification (= received) times
     stack.trigger(INTAKE, {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0})
-    stack.unpause(INTAKE)
     c.first_intake = _wait(
         "a manual intake run", stack, lambda: [r[0] for r in stack.runs(INTAKE) if r[1] == "manual"], 60
     )[0]
@@ -291,7 +326,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
         )
 
     _wait("the end of the cycle", stack, done, WAIT_SECONDS, 3)
-    c.cycle_seconds = time.monotonic() - t0 - c.up_seconds
+    c.cycle_seconds = time.monotonic() - t0
     engine = create_engine(stack.warehouse_url)
     try:
         with engine.connect() as conn:
