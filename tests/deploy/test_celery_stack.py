@@ -76,12 +76,25 @@ def services_reachable() -> None:
         _unavailable("PostgreSQL's binaries (initdb, pg_ctl) not found: the warehouse's own server")
 
 
+@dataclass
+class Reference:
+    """The same inputs through ``techreform run`` (dag.test(), its own SQLite warehouse), run while
+    the stack starts: ``wait()`` before reading it."""
+
+    root: Path
+    proc: subprocess.Popen[str]
+
+    def wait(self) -> Path:
+        out, err = self.proc.communicate(timeout=600)
+        assert self.proc.returncode == 0, out + err
+        return self.root
+
+
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the inputs, the reference workspace). The inputs: a workspace whose warehouse setting names the
-    Airflow connection (as ``techreform init --database-url airflow:techreform_warehouse``), with a
-    small sample city; the reference: the same inputs through ``techreform run`` (dag.test(), its own
-    SQLite warehouse)."""
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Reference]]:
+    """(the inputs, the reference). The inputs: a workspace whose warehouse setting names the Airflow
+    connection (as ``techreform init --database-url airflow:techreform_warehouse``), with a small
+    sample city; the reference: a copy of them through ``techreform run``."""
     from techreform.demo import generate_city
     from techreform.workspace import Workspace
 
@@ -96,15 +109,19 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (ref / "techreform.json").write_text(json.dumps(settings), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TECHREFORM_"))}
     env["TZ"] = "Asia/Shanghai"
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "techreform.cli", "run", str(ref), "--period", PERIOD],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
     )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return inputs, ref
+    try:
+        yield inputs, Reference(ref, proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 @dataclass
@@ -113,7 +130,7 @@ class Cycle:
 
     stack: Stack
     ws: Path
-    ref: Path
+    reference: Reference
     up_seconds: float = 0.0
     cycle_seconds: float = 0.0
     victim: str = ""
@@ -218,7 +235,7 @@ def _warehouse_client(stack: Stack) -> bool:
 
 
 def _quiet_intake(stack: Stack) -> None:
-    """Until no intake run is queued or running, and the next five-minute run is over a minute away.
+    """Until no intake run is queued or running, and the next five-minute run is over 45 s away.
 
     Unpaused, intake at once gets a scheduled run for the last interval; a manual run triggered then
     waits for it (max_active_runs=1), and so does one triggered just before the scheduler makes the
@@ -232,7 +249,7 @@ def _quiet_intake(stack: Stack) -> None:
 
     _wait("intake's first scheduled run", stack, idle, 240, 2)
     to_next = 300 - time.time() % 300
-    if to_next <= 75:  # the next interval's run would be made before the manual one is queued
+    if to_next <= 45:  # the next interval's run would be made before the manual one is queued
         boundary = f"scheduled__{_iso(time.time() + to_next)}"
         _wait(
             "the next scheduled intake run",
@@ -255,7 +272,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     t0 = time.monotonic()
     stack.start()
     c.up_seconds = time.monotonic() - t0
-    stack.unpause("techreform_.*")
+    stack.unpause("techreform_(intake|statistics|reconcile|check)")
     _quiet_intake(stack)
     t0 = time.monotonic()
     (ws / "inbox").rmdir()
@@ -273,7 +290,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
         240,
         poll=0.5,
     )
-    c.duplicates = _drop_again(ws, c.ref)
+    c.duplicates = _drop_again(ws, c.reference.wait())
     time.sleep(2)  # into the validation, past the task's start
     stack.kill(c.victim)
     stack.procs.pop(c.victim)  # check_alive() must not count the killed worker as a failure
@@ -281,15 +298,17 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     c.second_intake = [r[0] for r in stack.runs(INTAKE) if r[1] == "manual"][-1]
 
     # 3. the warehouse's server restarts while the reconciliation of intake's returns runs
-    def first_intake_end() -> Any:
-        return next((r[4] for r in stack.runs(INTAKE) if r[0] == c.first_intake and r[2] == "success"), None)
+    def reconcile_of_intake() -> str | None:
+        """The reconcile run triggered by the first intake run's event on the returns asset."""
+        rows = stack.query(
+            "SELECT dr.run_id FROM dag_run dr JOIN dagrun_asset_event dae ON dae.dag_run_id = dr.id "
+            "JOIN asset_event ae ON ae.id = dae.event_id WHERE dr.dag_id = :d AND ae.source_run_id = :r",
+            d=RECONCILE,
+            r=c.first_intake,
+        )
+        return rows[0][0] if rows else None
 
-    intake_end = _wait("the first intake run's success", stack, first_intake_end, WAIT_SECONDS)
-
-    def reconcile_after() -> str | None:
-        return next((r[0] for r in stack.runs(RECONCILE) if r[3] and r[3] > intake_end), None)
-
-    c.restarted_run = _wait("a reconcile run after intake", stack, reconcile_after, 120)
+    c.restarted_run = _wait("the reconcile run of intake's returns", stack, reconcile_of_intake, WAIT_SECONDS)
 
     def in_the_reconciliation() -> tuple[str, bool] | None:
         ti = _ti(stack, RECONCILE, c.restarted_run, "reconcile")
@@ -338,7 +357,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def cycle(sample: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
+def cycle(sample: tuple[Path, Reference], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     inputs, ref = sample
     server = Server(port=free_port())
     server.start()
@@ -356,11 +375,16 @@ def cycle(sample: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -
 
 def test_disturbed_cycle_on_celery_equals_techreform_run(cycle: Cycle):
     for name in OUTPUTS:
-        got, want = _rows(cycle.ws / "reports" / PERIOD / name), _rows(cycle.ref / "reports" / PERIOD / name)
+        got, want = (
+            _rows(cycle.ws / "reports" / PERIOD / name),
+            _rows(cycle.reference.root / "reports" / PERIOD / name),
+        )
         assert want, f"the reference run wrote an empty {name}"
         assert got == want, f"{name} differs from techreform run's"
     receipts = sorted(p.name for p in (cycle.ws / "outbox").rglob("*.xlsx") if p.name.startswith("回执"))
-    want = sorted(p.name for p in (cycle.ref / "outbox").rglob("*.xlsx") if p.name.startswith("回执"))
+    want = sorted(
+        p.name for p in (cycle.reference.root / "outbox").rglob("*.xlsx") if p.name.startswith("回执")
+    )
     assert receipts == want and receipts, "one receipt per file, none lost or doubled"
     # every task went through the Celery queue of this stack (the workers' queue, not a local executor)
     queues = {
@@ -370,7 +394,7 @@ def test_disturbed_cycle_on_celery_equals_techreform_run(cycle: Cycle):
 
 
 def test_the_warehouse_holds_what_techreform_runs_does_nothing_lost_or_doubled(cycle: Cycle):
-    with sqlite3.connect(cycle.ref / "warehouse.sqlite") as c:
+    with sqlite3.connect(cycle.reference.root / "warehouse.sqlite") as c:
         want = {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     assert want["project"] and want["recon_item"]
     assert cycle.warehouse_counts == want

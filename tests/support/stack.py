@@ -78,6 +78,18 @@ def create_database(name: str, admin_url: str = PG_ADMIN) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def database_exists(name: str, admin_url: str = PG_ADMIN) -> bool:
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect() as c:
+            return (
+                c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+                is not None
+            )
+    finally:
+        admin.dispose()
+
+
 def drop_database(name: str, admin_url: str = PG_ADMIN) -> None:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -121,11 +133,19 @@ class Stack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def create_databases(self) -> None:
-        self.meta_url = create_database(self.meta_db)
-        self.databases.append(self.meta_db)
-        self.warehouse_url = create_database(self.warehouse_db, self.warehouse_admin)
-        self.databases.append(self.warehouse_db)
+    def create_databases(self, *, reuse: bool = False) -> None:
+        """The metadata and warehouse databases of this tag; with ``reuse`` those of an earlier
+        start of the same tag are kept (``scripts/stack.sh --tag``), else they must be new."""
+        for name, admin in ((self.meta_db, PG_ADMIN), (self.warehouse_db, self.warehouse_admin)):
+            if reuse and database_exists(name, admin):
+                url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+            else:
+                url = create_database(name, admin)
+            if name == self.meta_db:
+                self.meta_url = url
+            else:
+                self.warehouse_url = url
+            self.databases.append(name)
 
     @property
     def warehouse_uri(self) -> str:
@@ -341,6 +361,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _tag(text: str) -> str:
+    if not text or any(ch not in "0123456789abcdef" for ch in text):
+        raise argparse.ArgumentTypeError(f"标记应为停止时显示的十六进制串，而不是 {text!r}")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="techreform 的 Celery 部署（本机进程，无需 Docker）")
     p.add_argument("workspace", help="工作区目录（不存在则以示例城市创建）")
@@ -348,12 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quarters", default="1")
     p.add_argument("--unpause", action="store_true", help="启动后恢复全部 techreform DAG 的调度")
     p.add_argument("--port", type=int, default=8080, help="界面与 API 的端口（默认 8080）")
+    p.add_argument("--tag", type=_tag, help="沿用上次启动的数据库（停止时显示的标记）；不给则新建")
     a = p.parse_args(argv)
     ws = Path(a.workspace).resolve()
-    stack = Stack(workspace=ws, port=a.port)
+    stack = Stack(workspace=ws, port=a.port, **({"tag": a.tag} if a.tag else {}))
     signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the stack as Ctrl-C does
     signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
-    stack.create_databases()
+    stack.create_databases(reuse=bool(a.tag))
     env = stack.env()
     try:
         if not (ws / "techreform.json").exists():
@@ -363,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
                 env=env,
                 check=True,
             )
+        # as compose's airflow-init: the warehouse at the newest migration (a new one is built here)
+        subprocess.run(
+            [sys.executable, "-m", "techreform.cli", "db", "upgrade", str(ws)], env=env, check=True
+        )
         print(f"正在启动（AIRFLOW_HOME={stack.home}，日志 *.log）…", flush=True)
         stack.start()
         if a.unpause:
@@ -375,7 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         print("正在停止…", flush=True)
     finally:
         stack.stop(keep_home=True, keep_databases=True)
-        print(f"已停止；元数据库 {stack.meta_db}、数据仓库 {stack.warehouse_db} 保留，日志在 {stack.home}")
+        print(
+            f"已停止；元数据库 {stack.meta_db}、数据仓库 {stack.warehouse_db} 保留（下次加 --tag {stack.tag} "
+            f"沿用），日志在 {stack.home}"
+        )
     return 0
 
 
