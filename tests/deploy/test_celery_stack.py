@@ -185,6 +185,17 @@ def _ti(stack: Stack, dag_id: str, run_id: str, task_id: str) -> tuple[Any, ...]
     return rows[0] if rows else None
 
 
+def _triggered_by(stack: Stack, dag_id: str, source_run_id: str) -> str | None:
+    """The run of ``dag_id`` that consumed an asset event emitted by the run ``source_run_id``."""
+    rows = stack.query(
+        "SELECT dr.run_id FROM dag_run dr JOIN dagrun_asset_event dae ON dae.dag_run_id = dr.id "
+        "JOIN asset_event ae ON ae.id = dae.event_id WHERE dr.dag_id = :d AND ae.source_run_id = :r",
+        d=dag_id,
+        r=source_run_id,
+    )
+    return rows[0][0] if rows else None
+
+
 def _running_worker(stack: Stack, run_id: str, task_id: str) -> str | None:
     """The worker running the intake task now: the one whose log says it received the task's Celery
     message (the task instance's external_executor_id)."""
@@ -215,16 +226,17 @@ def _drop_again(ws: Path, ref: Path) -> list[str]:
     return [str(p.relative_to(ws)) for p in (original, copy)]
 
 
-def _warehouse_client(stack: Stack) -> bool:
-    """Whether a task holds a connection to the warehouse database now."""
+def _reconcile_connected(stack: Stack) -> bool:
+    """Whether the reconcile task holds a connection to the warehouse now (the package names its
+    connections after the Airflow task: warehouse.db.application_name)."""
     engine = create_engine(stack.warehouse_url)
     try:
         with engine.connect() as c:
             return bool(
                 c.execute(
                     text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = 'techreform techreform_reconcile.reconcile'"
                     )
                 ).scalar()
             )
@@ -298,21 +310,16 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     c.second_intake = [r[0] for r in stack.runs(INTAKE) if r[1] == "manual"][-1]
 
     # 3. the warehouse's server restarts while the reconciliation of intake's returns runs
-    def reconcile_of_intake() -> str | None:
-        """The reconcile run triggered by the first intake run's event on the returns asset."""
-        rows = stack.query(
-            "SELECT dr.run_id FROM dag_run dr JOIN dagrun_asset_event dae ON dae.dag_run_id = dr.id "
-            "JOIN asset_event ae ON ae.id = dae.event_id WHERE dr.dag_id = :d AND ae.source_run_id = :r",
-            d=RECONCILE,
-            r=c.first_intake,
-        )
-        return rows[0][0] if rows else None
-
-    c.restarted_run = _wait("the reconcile run of intake's returns", stack, reconcile_of_intake, WAIT_SECONDS)
+    c.restarted_run = _wait(
+        "the reconcile run of intake's returns",
+        stack,
+        lambda: _triggered_by(stack, RECONCILE, c.first_intake),
+        WAIT_SECONDS,
+    )
 
     def in_the_reconciliation() -> tuple[str, bool] | None:
         ti = _ti(stack, RECONCILE, c.restarted_run, "reconcile")
-        if ti and ti[0] == "running" and _warehouse_client(stack):
+        if ti and ti[0] == "running" and _reconcile_connected(stack):
             return ("running", True)
         if ti and ti[0] in ("success", "up_for_retry", "failed"):  # missed the task: the run goes on
             return (ti[0], False)
@@ -334,9 +341,8 @@ def _run_cycle(c: Cycle, server: Server) -> None:
             return False
         manual = {r[0]: r[2] for r in runs[INTAKE] if r[1] == "manual"}
         rec = next(r for r in runs[RECONCILE] if r[0] == c.restarted_run)
-        checked = any(
-            r[1] == "asset_triggered" and r[2] == "success" and rec[4] and r[3] > rec[4] for r in runs[CHECK]
-        )
+        check = _triggered_by(stack, CHECK, c.restarted_run)
+        checked = any(r[0] == check and r[2] == "success" for r in runs[CHECK])
         return (
             manual.get(c.first_intake) == manual.get(c.second_intake) == "success"
             and rec[2] == "success"

@@ -397,3 +397,21 @@ def test_a_postgresql_warehouse_outlives_its_connections_ended_by_the_server(tmp
                 assert s.scalar(text("SELECT pg_backend_pid()")) != pid
         finally:
             eng.dispose()
+
+
+def test_a_task_names_itself_to_the_postgresql_warehouse(tmp_path, monkeypatch):
+    """pg_stat_activity shows which Airflow task holds a connection (AIRFLOW_CTX_*, set by Airflow)."""
+    monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", "techreform_reconcile")
+    monkeypatch.setenv("AIRFLOW_CTX_TASK_ID", "reconcile")
+    with database("postgresql", tmp_path) as url:
+        eng = wh.connect(url, migrate=False)
+        try:
+            with eng.connect() as c:
+                name = c.execute(
+                    text("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+                )
+                assert name.scalar() == "techreform techreform_reconcile.reconcile"
+        finally:
+            eng.dispose()
+    monkeypatch.delenv("AIRFLOW_CTX_TASK_ID")
+    assert wh.db.application_name() == "techreform"
