@@ -286,6 +286,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     c.up_seconds = time.monotonic() - t0
     stack.unpause("techreform_(intake|statistics|reconcile|check)")
     _quiet_intake(stack)
+    reference = c.reference.wait()  # done by now: it ran while the stack started
     t0 = time.monotonic()
     (ws / "inbox").rmdir()
     held.rename(ws / "inbox")  # a rename: the files keep their modification (= received) times
@@ -302,7 +303,7 @@ def _run_cycle(c: Cycle, server: Server) -> None:
         240,
         poll=0.5,
     )
-    c.duplicates = _drop_again(ws, c.reference.wait())
+    c.duplicates = _drop_again(ws, reference)
     time.sleep(2)  # into the validation, past the task's start
     stack.kill(c.victim)
     stack.procs.pop(c.victim)  # check_alive() must not count the killed worker as a failure
