@@ -247,29 +247,26 @@ def _reconcile_connected(stack: Stack) -> bool:
 
 
 def _quiet_intake(stack: Stack) -> None:
-    """Until no intake run is queued or running, and the next five-minute run is over 45 s away.
+    """Until intake's scheduled run of the last five-minute mark is made and over, nothing of intake
+    is queued or running, and the next mark is over 45 s away.
 
-    Unpaused, intake at once gets a scheduled run for the last interval; a manual run triggered then
-    waits for it (max_active_runs=1), and so does one triggered just before the scheduler makes the
-    run of a new interval. A scheduled run collects for the last ended quarter, not the sample's, so
-    the sample's files are put in the inbox only when the manual run will be the one to take them.
+    Unpaused, intake at once gets a scheduled run for the last mark, and one for each mark after
+    (made only once the run before it ended: max_active_runs=1); a manual run triggered before the
+    scheduler made such a run waits for it, as queued runs start in the order of their marks. A
+    scheduled run collects for the last ended quarter, not the sample's, so the sample's files are
+    put in the inbox only when the manual run will be the one to take them.
     """
 
-    def idle() -> bool:
-        runs = stack.runs(INTAKE)
-        return bool(runs) and not any(r[2] in ("queued", "running") for r in runs)
-
-    _wait("intake's first scheduled run", stack, idle, 240, 2)
-    to_next = 300 - time.time() % 300
-    if to_next <= 45:  # the next interval's run would be made before the manual one is queued
-        boundary = f"scheduled__{_iso(time.time() + to_next)}"
-        _wait(
-            "the next scheduled intake run",
-            stack,
-            lambda: idle() and stack.runs(INTAKE)[-1][0] >= boundary,
-            300,
-            2,
+    def ready() -> bool:
+        now, runs = time.time(), stack.runs(INTAKE)
+        latest = f"scheduled__{_iso(now - now % 300)}"  # the run of the last five-minute mark
+        return (
+            any(r[0] == latest for r in runs)  # made (not while another run was active)
+            and not any(r[2] in ("queued", "running") for r in runs)
+            and 300 - now % 300 > 45  # the next mark's run comes after the manual one is queued
         )
+
+    _wait("intake quiet, its scheduled runs made", stack, ready, 420, 2)
 
 
 def _iso(ts: float) -> str:
