@@ -38,6 +38,21 @@ REDIS = os.environ.get("TECHREFORM_TEST_REDIS", "redis://127.0.0.1:6379")
 CONN_ID = "techreform_warehouse"
 WORKERS = ("worker1", "worker2")
 
+# How the deployment recovers from a worker that dies (docker-compose.yaml sets the same values;
+# tests/unit/test_compose.py checks they agree). A task running on the dead worker stops heartbeating
+# and is failed (and retried) after 60 s instead of 300 s: the task supervisor heartbeats every 5 s.
+# A task the dead worker had taken from Redis but not started yet stays "queued" in Airflow (its
+# Celery message is unacknowledged and Redis gives it back only after the visibility timeout, a
+# day): the scheduler puts it back after task_queued_timeout, 120 s instead of 600 s, looked for
+# every 30 s instead of 120 s. A task waiting in Redis for a free worker is "queued" too; 120 s is
+# well above that wait here (two workers of two slots, tasks of seconds), and such a task is only
+# queued again, twice, before it would be failed.
+RECOVERY = {
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "120",
+    "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
+}
+
 
 def reachable(url: str, default_port: int) -> bool:
     u = make_url(url) if "://" in url else None
@@ -55,16 +70,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def create_database(name: str) -> str:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+def create_database(name: str, admin_url: str = PG_ADMIN) -> str:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+def database_exists(name: str, admin_url: str = PG_ADMIN) -> bool:
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect() as c:
+            return (
+                c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+                is not None
+            )
+    finally:
+        admin.dispose()
+
+
+def drop_database(name: str, admin_url: str = PG_ADMIN) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -89,6 +116,9 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. shorter timeouts for a fault test
+    # the PostgreSQL server of the warehouse (its admin URL): the metadata's by default; a server of
+    # the test's own (tests/support/pgserver.py) lets a test restart the warehouse alone
+    warehouse_admin: str = PG_ADMIN
 
     def __post_init__(self) -> None:
         self.meta_db = f"tr_stack_meta_{self.tag}"
@@ -103,11 +133,19 @@ class Stack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def create_databases(self) -> None:
-        self.meta_url = create_database(self.meta_db)
-        self.databases.append(self.meta_db)
-        self.warehouse_url = create_database(self.warehouse_db)
-        self.databases.append(self.warehouse_db)
+    def create_databases(self, *, reuse: bool = False) -> None:
+        """The metadata and warehouse databases of this tag; with ``reuse`` those of an earlier
+        start of the same tag are kept (``scripts/stack.sh --tag``), else they must be new."""
+        for name, admin in ((self.meta_db, PG_ADMIN), (self.warehouse_db, self.warehouse_admin)):
+            if reuse and database_exists(name, admin):
+                url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+            else:
+                url = create_database(name, admin)
+            if name == self.meta_db:
+                self.meta_url = url
+            else:
+                self.warehouse_url = url
+            self.databases.append(name)
 
     @property
     def warehouse_uri(self) -> str:
@@ -160,6 +198,7 @@ class Stack:
                 f"AIRFLOW_CONN_{CONN_ID.upper()}": self.warehouse_uri,
                 "TECHREFORM_WORKSPACE": str(self.workspace),
                 "TECHREFORM_DATABASE_URL": f"airflow:{CONN_ID}",
+                **RECOVERY,
             }
         )
         return {**env, **self.extra_env}
@@ -316,7 +355,11 @@ class Stack:
                     pass
         if not keep_databases:
             for name in self.databases:
-                drop_database(name)
+                try:
+                    drop_database(name, self.warehouse_admin if name == self.warehouse_db else PG_ADMIN)
+                except Exception:  # the test's own warehouse server may be gone already
+                    if name != self.warehouse_db or self.warehouse_admin == PG_ADMIN:
+                        raise
             self.databases.clear()
         if not keep_home:
             shutil.rmtree(self.home, ignore_errors=True)
@@ -326,6 +369,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _tag(text: str) -> str:
+    if not text or any(ch not in "0123456789abcdef" for ch in text):
+        raise argparse.ArgumentTypeError(f"标记应为停止时显示的十六进制串，而不是 {text!r}")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="techreform 的 Celery 部署（本机进程，无需 Docker）")
     p.add_argument("workspace", help="工作区目录（不存在则以示例城市创建）")
@@ -333,12 +382,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quarters", default="1")
     p.add_argument("--unpause", action="store_true", help="启动后恢复全部 techreform DAG 的调度")
     p.add_argument("--port", type=int, default=8080, help="界面与 API 的端口（默认 8080）")
+    p.add_argument("--tag", type=_tag, help="沿用上次启动的数据库（停止时显示的标记）；不给则新建")
     a = p.parse_args(argv)
     ws = Path(a.workspace).resolve()
-    stack = Stack(workspace=ws, port=a.port)
+    stack = Stack(workspace=ws, port=a.port, **({"tag": a.tag} if a.tag else {}))
     signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the stack as Ctrl-C does
     signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
-    stack.create_databases()
+    stack.create_databases(reuse=bool(a.tag))
     env = stack.env()
     try:
         if not (ws / "techreform.json").exists():
@@ -348,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
                 env=env,
                 check=True,
             )
+        # as compose's airflow-init: the warehouse at the newest migration (a new one is built here)
+        subprocess.run(
+            [sys.executable, "-m", "techreform.cli", "db", "upgrade", str(ws)], env=env, check=True
+        )
         print(f"正在启动（AIRFLOW_HOME={stack.home}，日志 *.log）…", flush=True)
         stack.start()
         if a.unpause:
@@ -360,7 +414,10 @@ def main(argv: list[str] | None = None) -> int:
         print("正在停止…", flush=True)
     finally:
         stack.stop(keep_home=True, keep_databases=True)
-        print(f"已停止；元数据库 {stack.meta_db}、数据仓库 {stack.warehouse_db} 保留，日志在 {stack.home}")
+        print(
+            f"已停止；元数据库 {stack.meta_db}、数据仓库 {stack.warehouse_db} 保留（下次加 --tag {stack.tag} "
+            f"沿用），日志在 {stack.home}"
+        )
     return 0
 
 

@@ -170,6 +170,15 @@ def test_airflow_settings(common):
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
 
 
+def test_compose_and_the_process_stack_recover_from_a_dead_worker_alike(common):
+    """tests/deploy runs the deployment as processes (tests/support/stack.py): what it proves about
+    a killed worker holds for compose only with the same timeouts."""
+    from tests.support.stack import RECOVERY
+
+    env = common["environment"]
+    assert {k: str(env.get(k)) for k in RECOVERY} == RECOVERY
+
+
 def test_techreform_settings(common):
     env = common["environment"]
     workspace = env["TECHREFORM_WORKSPACE"]

@@ -206,6 +206,34 @@ def test_a_spare_copy_that_was_there_before_the_answer_is_not_a_resend(intake_ws
     assert [s.status for s in intake_ws.submissions()] == [wh.REJECTED]
 
 
+@pytest.mark.slow
+def test_the_return_in_force_sent_again_under_another_name_is_the_same_return(intake_ws):
+    """Byte for byte the return in force, later and renamed (by the county, or by a sync tool's
+    "(1)" copy): answered already, so no second submission, receipt or rows."""
+    rf = intake_ws.drop(NAME, rows(3))
+    intake_ws.run()
+    receipts = sorted((intake_ws.ws.outbox / UNIT).iterdir())
+    intake_ws.drop_bytes(NAME.replace(".xlsx", " (1).xlsx"), rf.path.read_bytes(), mtime=after_the_answer())
+    intake_ws.drop_bytes("技改季报_再次报送.xlsx", rf.path.read_bytes(), mtime=after_the_answer())
+    result = intake_ws.run()
+    assert result.received == [] and result.receipts == []
+    assert statuses(intake_ws) == [(NAME, wh.ACCEPTED)]
+    assert len(intake_ws.submissions()[0].projects) == 3
+    assert sorted((intake_ws.ws.outbox / UNIT).iterdir()) == receipts
+
+
+@pytest.mark.slow
+def test_the_return_in_force_renamed_for_another_period_is_judged(intake_ws):
+    """The name names another quarter: that is a claim about another return, and it is answered."""
+    rf = intake_ws.drop(NAME, rows(3))
+    intake_ws.run()
+    q2_name = NAME.replace(str(PERIOD), str(Q2))
+    intake_ws.drop_bytes(q2_name, rf.path.read_bytes(), mtime=after_the_answer())
+    result = intake_ws.run()
+    assert len(result.received) == 1 and len(result.receipts) == 1
+    assert intake_ws.submission(NAME).status == wh.ACCEPTED  # still in force
+
+
 @pytest.mark.slow  # over a second: outside the inner loop
 def test_a_name_as_long_as_the_file_system_allows_is_kept_and_answered(intake_ws):
     words = "洛阳市瀍河回族区工业和信息化局关于报送技术改造项目季度统计报表的函" * 3

@@ -378,3 +378,44 @@ def test_init_says_when_the_warehouse_cannot_be_built(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "数据仓库无法升级" in err and f"techreform db upgrade {ws.resolve()}" in err
     assert (ws / "techreform.json").exists()  # the workspace is there; the warehouse follows later
+
+
+def test_a_postgresql_warehouse_outlives_its_connections_ended_by_the_server(tmp_path):
+    """A server restart ends every connection, also the ones idle in the pool: the next step takes
+    a new one instead of failing on a dead one."""
+    from sqlalchemy import create_engine
+
+    from tests.support.databases import ADMIN_URL
+
+    with database("postgresql", tmp_path) as url:
+        eng = wh.connect(url)
+        try:
+            with eng.connect() as c:
+                pid = c.execute(text("SELECT pg_backend_pid()")).scalar()
+            admin = create_engine(ADMIN_URL)
+            with admin.connect() as c:  # as `pg_ctl restart -m fast` does to every client
+                assert c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+            admin.dispose()
+            with Session(eng) as s:
+                assert s.scalar(select(wh.Submission.id).limit(1)) is None
+                assert s.scalar(text("SELECT pg_backend_pid()")) != pid
+        finally:
+            eng.dispose()
+
+
+def test_a_task_names_itself_to_the_postgresql_warehouse(tmp_path, monkeypatch):
+    """pg_stat_activity shows which Airflow task holds a connection (AIRFLOW_CTX_*, set by Airflow)."""
+    monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", "techreform_reconcile")
+    monkeypatch.setenv("AIRFLOW_CTX_TASK_ID", "reconcile")
+    with database("postgresql", tmp_path) as url:
+        eng = wh.connect(url, migrate=False)
+        try:
+            with eng.connect() as c:
+                name = c.execute(
+                    text("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+                )
+                assert name.scalar() == "techreform techreform_reconcile.reconcile"
+        finally:
+            eng.dispose()
+    monkeypatch.delenv("AIRFLOW_CTX_TASK_ID")
+    assert wh.db.application_name() == "techreform"

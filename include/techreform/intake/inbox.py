@@ -211,10 +211,12 @@ def receive(
         # a spare copy in a subfolder) has had its answer, and so has one whose return is in
         # force. Sent again after its answer, when that return was rejected or superseded, it is
         # judged again: the return it was compared with may have been corrected since, or the
-        # county puts an older version back.
+        # county puts an older version back. The return in force sent again under another name is
+        # the same return too, unless the new name names another period.
         known: set[tuple[Any, ...]] = set()
         answered: dict[tuple[str, str, str], dt.datetime] = {}
-        for unit, sha, name, at, status, processed in session.execute(
+        in_force: dict[tuple[str, str], str | None] = {}  # (unit, sha256) -> its period
+        for unit, sha, name, at, status, processed, period in session.execute(
             select(
                 wh.Submission.unit_code,
                 wh.Submission.sha256,
@@ -222,6 +224,7 @@ def receive(
                 wh.Submission.received_at,
                 wh.Submission.status,
                 wh.Submission.processed_at,
+                wh.Submission.period,
             )
         ):
             known.add((unit, sha, name, at))
@@ -229,6 +232,8 @@ def receive(
                 known.add((unit, sha, name))
             else:
                 answered[(unit, sha, name)] = max(processed, answered.get((unit, sha, name), processed))
+            if status == wh.ACCEPTED:
+                in_force[(unit, sha)] = period
         for c in scan_inbox(ws, settle_seconds=settle_seconds, now=now):
             received_at = dt.datetime.fromtimestamp(c.mtime).replace(microsecond=0)
             if (c.rel, c.size, received_at) in seen or still_being_written(c, now):
@@ -249,6 +254,9 @@ def receive(
                 or received_at <= answered.get(same, dt.datetime.min)
             ):
                 log.info("skip %s: same file as an earlier submission", c.rel)
+                continue
+            if _renamed_return_in_force(c, sha, in_force):
+                log.info("skip %s: the same content as the return in force, under another name", c.rel)
                 continue
             known |= {(*same, received_at), same}
             archive_name = fitted_name(f"{received_at:%Y%m%dT%H%M%S}_{sha[:8]}_{c.name}")
@@ -279,6 +287,14 @@ def receive(
             new_ids = list(session.scalars(stmt, rows))
         session.commit()
     return new_ids
+
+
+def _renamed_return_in_force(c: Candidate, sha: str, in_force: dict[tuple[str, str], str | None]) -> bool:
+    """The unit's return in force, byte for byte, under a name that names no other period."""
+    if (c.unit_code, sha) not in in_force:
+        return False
+    named = period_from_name(Path(c.name).stem)
+    return named is None or str(named) == in_force[(c.unit_code, sha)]
 
 
 def _read_regular(c: Candidate, ws: Workspace) -> tuple[bytes | Path, str] | None:

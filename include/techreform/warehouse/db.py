@@ -8,6 +8,7 @@ machines would otherwise race to alter the same tables. A task opens the warehou
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:  # Alembic takes a second to import: only for upgrades and the unusual cases
@@ -38,12 +39,27 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def application_name() -> str:
+    """How this process shows in the server's list of clients (PostgreSQL's pg_stat_activity): the
+    Airflow task it runs, if any (Airflow puts the task's ids in AIRFLOW_CTX_* before running it),
+    so that an operator sees which step holds which connection."""
+    dag, task = os.environ.get("AIRFLOW_CTX_DAG_ID"), os.environ.get("AIRFLOW_CTX_TASK_ID")
+    return f"techreform {dag}.{task}"[:63] if dag and task else "techreform"
+
+
 def connect(url: str, *, migrate: bool = True) -> Engine:
     """An engine for the warehouse at ``url``; with ``migrate`` its schema is first brought to the
     newest migration (for init, ``db upgrade`` and tests). Tasks use ``open_at_head`` instead."""
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        # A server restarted (or a connection dropped by the network) leaves dead connections in
+        # the pool: each is tested when taken from it and replaced, instead of failing the step.
+        options: dict[str, Any] = {}
+        if make_url(url).get_backend_name() == "postgresql":
+            options["connect_args"] = {"application_name": application_name()}
+        engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if migrate:
         upgrade(engine)
     return engine
