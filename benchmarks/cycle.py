@@ -364,6 +364,10 @@ def run_deployment(inputs: Path, tmp: Path, drops: int, reference: Path) -> dict
         out["runs"], out["tasks"] = wait_for_cycle(stack, ws, started, files, timeout=3600)
         out["cycle_s"] = time.perf_counter() - t
         out["same_as_run"] = same_outputs(ws, reference)
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from _latency import watched  # the inbox watcher runs in the triggerer before any drop
+
+        out["watched"] = watched(stack)
         out["drops"] = [drop_to_receipt(stack, ws, i) for i in range(drops)]
     finally:
         stack.stop()
@@ -543,6 +547,7 @@ def main() -> None:
             f[f"    stack task {task} s (summed)"] = f"{s:.1f}"
         f["deployment: outputs equal techreform run's"] = deployment["same_as_run"]
         drops = deployment["drops"]
+        f["inbox watcher running before the drops"] = "yes" if deployment.get("watched") else "no (the poll)"
         f["drop to receipt s (each)"] = " ".join(f"{x:.1f}" for x in drops)
         f["drop to receipt median s"] = (
             f"{statistics.median(drops):.1f}   goal ≤ {GOALS['drop_to_receipt_median_s']:.0f} s"
