@@ -125,7 +125,11 @@ def techreform_intake():
         from techreform import pipeline
 
         ws, _, _ = _params()
-        get_current_context()["ti"].xcom_push(key="changed", value=_step(pipeline.process, ws))
+        ti = get_current_context()["ti"]
+        changed = _step(pipeline.process, ws)
+        if ti.try_number > 1:  # an earlier try may have decided files and died before telling
+            changed = sorted(set(changed) | set(_step(pipeline.periods_in_force, ws)))
+        ti.xcom_push(key="changed", value=changed)
         batches = _step(pipeline.receipt_batches, ws)
         if len(batches) == 1:  # one task's worth of work: no task to start for it
             _step(pipeline.publish_units, ws, batches[0]["units"])

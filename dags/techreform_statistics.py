@@ -1,8 +1,8 @@
 """The statistics bureau's extracts: every 30 minutes, announce the periods whose extract in
 ``stats/<period>/`` is new or changed, on the asset ``techreform://statistics`` (the reconciliation
 is scheduled on it). Nothing is read into the warehouse here: the reconciliation loads and checks it.
-Each extract is announced once (by its files' hash): a broken one fails one reconciliation, which
-says what to fix, and is not announced again until the bureau sends another."""
+An extract is known by its files' hash: a broken one fails the reconciliation, which says what to
+fix and remembers it, and is not announced again until the bureau sends another."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ at import time: DAG files and the command line read its tables before any work i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,17 @@ INBOX_URI = "techreform://inbox"
 SETTLE_SECONDS = 5.0  # the scheduled intake's default (techreform.intake.SETTLE_SECONDS)
 
 
+@contextmanager
+def at_head(root: str | Path) -> Iterator[tuple[Workspace, Engine]]:
+    """``open_workspace`` for one step: the engine is disposed (its pooled connections closed) when
+    the step is over, so that a task holds no connection it no longer uses."""
+    ws, engine = open_workspace(root)
+    try:
+        yield ws, engine
+    finally:
+        engine.dispose()
+
+
 def open_workspace(root: str | Path) -> tuple[Workspace, Engine]:
     """The workspace and its warehouse, which must be at the newest migration (``warehouse.NotAtHead``
     otherwise): tasks never alter the schema, ``techreform init`` and ``techreform db upgrade`` do."""
@@ -61,20 +73,38 @@ def receive(root: str, period: str | None = None, settle_seconds: float = SETTLE
     from techreform import intake
     from techreform.reference.periods import Period
 
-    ws, engine = open_workspace(root)
-    return len(
-        intake.receive(
-            ws, engine, run_period=Period.parse(period) if period else None, settle_seconds=settle_seconds
+    with at_head(root) as (ws, engine):
+        return len(
+            intake.receive(
+                ws, engine, run_period=Period.parse(period) if period else None, settle_seconds=settle_seconds
+            )
         )
-    )
 
 
 def process(root: str) -> list[str]:
     """Judge every registered file; returns the periods whose returns in force changed."""
     from techreform import intake
 
-    ws, engine = open_workspace(root)
-    return changed_periods(engine, intake.process(ws, engine, ws.profile))
+    with at_head(root) as (ws, engine):
+        return changed_periods(engine, intake.process(ws, engine, ws.profile))
+
+
+def periods_in_force(root: str) -> list[str]:
+    """Every period with accepted returns in force, oldest first: what a retried intake announces,
+    since the try before it may have decided files and stopped before telling the later steps (they
+    give the same results when told again)."""
+    from sqlalchemy import select
+
+    from techreform import warehouse as wh
+
+    with at_head(root) as (_, engine), engine.connect() as c:
+        rows = c.execute(
+            select(wh.Submission.period)
+            .where(wh.Submission.status == wh.ACCEPTED)
+            .where(wh.Submission.period.is_not(None))
+            .distinct()
+        ).scalars()
+        return sorted(p for p in rows if p)
 
 
 def changed_periods(engine: Engine, decided: Iterable[int]) -> list[str]:
@@ -107,8 +137,10 @@ def publish(root: str, period: str | None = None) -> int:
     from techreform import intake
     from techreform.reference.periods import Period
 
-    ws, engine = open_workspace(root)
-    return len(intake.publish(ws, engine, ws.profile, run_period=Period.parse(period) if period else None))
+    with at_head(root) as (ws, engine):
+        return len(
+            intake.publish(ws, engine, ws.profile, run_period=Period.parse(period) if period else None)
+        )
 
 
 def receipt_batches(root: str) -> list[Batch]:
@@ -117,16 +149,16 @@ def receipt_batches(root: str) -> list[Batch]:
     from techreform import fanout
     from techreform.intake.answer import pending_receipts
 
-    ws, engine = open_workspace(root)
-    return fanout.batches(ws.profile, pending_receipts(engine), fanout.Spread.of(ws))
+    with at_head(root) as (ws, engine):
+        return fanout.batches(ws.profile, pending_receipts(engine), fanout.Spread.of(ws))
 
 
 def publish_units(root: str, units: list[str]) -> int:
     """The missing receipts of these units (one batch); returns how many were written."""
     from techreform.intake.answer import publish_units as publish_of
 
-    ws, engine = open_workspace(root)
-    return len(publish_of(ws, engine, ws.profile, units))
+    with at_head(root) as (ws, engine):
+        return len(publish_of(ws, engine, ws.profile, units))
 
 
 def publish_reports(root: str, period: str | None = None) -> list[str]:
@@ -134,8 +166,8 @@ def publish_reports(root: str, period: str | None = None) -> list[str]:
     from techreform.intake.answer import write_reports
     from techreform.reference.periods import Period
 
-    ws, engine = open_workspace(root)
-    return write_reports(ws, engine, run_period=Period.parse(period) if period else None)
+    with at_head(root) as (ws, engine):
+        return write_reports(ws, engine, run_period=Period.parse(period) if period else None)
 
 
 # ------------------------------------------------------------------------ the later steps
@@ -149,64 +181,74 @@ CHECKED_URI = "techreform://checked"
 
 
 def new_statistics(root: str) -> list[str]:
-    """Periods whose statistics extract in ``stats/`` is new or changed: neither loaded yet nor
-    announced before. Each is remembered as announced, so that an extract the reconciliation could
-    not use is announced once (its failure says what to fix), not every time the watcher looks."""
-    import datetime as dt
-
+    """Periods whose statistics extract in ``stats/<period>/`` is new or changed: neither loaded
+    yet nor found unusable before (by its files' hash, without reading them). An extract the
+    reconciliation could not use is so announced once (its failure says what to fix), not every
+    time the watcher looks; a folder not named as a period is not an extract."""
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from techreform import warehouse as wh
     from techreform.reconcile import extract
+    from techreform.reference.periods import Period
 
-    ws, engine = open_workspace(root)
-    if not ws.stats.is_dir():
-        return []
-    with Session(engine) as s:
-        loaded = {(p, h) for p, h in s.execute(select(wh.StatsLoad.period, wh.StatsLoad.sha256))}
-        announced = {a.period: a for a in s.scalars(select(wh.StatsAnnouncement))}
+    with at_head(root) as (ws, engine):
+        if not ws.stats.is_dir():
+            return []
+        with engine.connect() as c:
+            known = {(p, h) for p, h in c.execute(select(wh.StatsLoad.period, wh.StatsLoad.sha256))}
+            known |= {(p, h) for p, h in c.execute(select(wh.StatsUnusable.period, wh.StatsUnusable.sha256))}
         out = []
         for folder in sorted(p for p in ws.stats.iterdir() if p.is_dir()):
-            period = folder.name
+            try:
+                period = str(Period.parse(folder.name))
+            except ValueError:
+                continue
+            if period != folder.name:
+                continue
             sha = extract.fingerprint(ws, period)
-            if sha is None or (period, sha) in loaded:
-                continue
-            last = announced.get(period)
-            if last is not None and last.sha256 == sha:
-                continue
-            if last is None:
-                s.add(wh.StatsAnnouncement(period=period, sha256=sha, announced_at=dt.datetime.now()))
-            else:
-                last.sha256, last.announced_at = sha, dt.datetime.now()
-            out.append(period)
-        s.commit()
-    return out
+            if sha is not None and (period, sha) not in known:
+                out.append(period)
+        return out
 
 
 def reconcile(root: str, period: str) -> bool:
     """Reconcile one period; False when it has no statistics extract yet. A broken extract raises
-    ``reconcile.ExtractError`` with its Chinese message; nothing is changed then."""
-    from techreform.reconcile import run_reconciliation
+    ``reconcile.ExtractError`` with its Chinese message; nothing else is changed then, but the
+    extract is remembered as unusable (``StatsUnusable``) so that the watcher does not announce it
+    again until the bureau sends another."""
+    import datetime as dt
 
-    ws, engine = open_workspace(root)
-    return run_reconciliation(ws, engine, period).reconciliation is not None
+    from sqlalchemy.orm import Session
+
+    from techreform import warehouse as wh
+    from techreform.reconcile import ExtractError, extract, run_reconciliation
+
+    with at_head(root) as (ws, engine):
+        try:
+            return run_reconciliation(ws, engine, period).reconciliation is not None
+        except ExtractError:
+            sha = extract.fingerprint(ws, period)
+            if sha is not None:
+                with Session(engine) as s:
+                    s.merge(wh.StatsUnusable(period=period, sha256=sha, found_at=dt.datetime.now()))
+                    s.commit()
+            raise
 
 
 def check(root: str, period: str) -> list[str]:
     """Indicators and the quarterly check of one period; returns the files written."""
     from techreform.indicators.step import run_check
 
-    ws, engine = open_workspace(root)
-    return [str(p) for p in run_check(ws, engine, period).changed]
+    with at_head(root) as (ws, engine):
+        return [str(p) for p in run_check(ws, engine, period).changed]
 
 
 def assess(root: str, period: str) -> list[str]:
     """The half-year bulletin (Q2) or the annual assessment (Q4); returns the files written."""
     from techreform.indicators.step import run_assess
 
-    ws, engine = open_workspace(root)
-    return [str(p) for p in run_assess(ws, engine, period).changed]
+    with at_head(root) as (ws, engine):
+        return [str(p) for p in run_assess(ws, engine, period).changed]
 
 
 def deliver(root: str, period: str) -> str:
@@ -217,12 +259,12 @@ def deliver(root: str, period: str) -> str:
     from techreform.indicators.step import check_inputs
     from techreform.reference.periods import Period
 
-    ws, engine = open_workspace(root)
-    note = nothing_to_send(ws, engine, Period.parse(period))
-    if note is not None:  # the figures (a province: seconds) only when there is a mail to write
-        return note
-    inputs = check_inputs(ws, engine, period, keep=False)
-    return deliver_period(ws, engine, Period.parse(period), inputs.result, inputs).note
+    with at_head(root) as (ws, engine):
+        note = nothing_to_send(ws, engine, Period.parse(period))
+        if note is not None:  # the figures (a province: seconds) only when there is a mail to write
+            return note
+        inputs = check_inputs(ws, engine, period, keep=False)
+        return deliver_period(ws, engine, Period.parse(period), inputs.result, inputs).note
 
 
 def periods_of_events(events: object) -> list[str]:

@@ -32,7 +32,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
-DAG_IDS = ("techreform_intake", "techreform_statistics", "techreform_reconcile", "techreform_check")
+DAG_IDS = (
+    "techreform_intake",
+    "techreform_statistics",
+    "techreform_reconcile",
+    "techreform_check",
+    "techreform_assess",
+)
 PG_ADMIN = os.environ.get("TECHREFORM_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("TECHREFORM_TEST_REDIS", "redis://127.0.0.1:6379")
 CONN_ID = "techreform_warehouse"

@@ -34,3 +34,5 @@ def test_changed_periods_are_those_whose_returns_in_force_changed(intake_ws):
     assert pipeline.changed_periods(intake_ws.engine, decided) == ["2026Q1", "2026Q2"]
     # a run that decided nothing changed nothing
     assert pipeline.changed_periods(intake_ws.engine, intake_ws.run().decided) == []
+    # what a retried intake announces: every period with returns in force
+    assert pipeline.periods_in_force(str(intake_ws.ws.root)) == ["2026Q1", "2026Q2"]

@@ -198,9 +198,10 @@ def test_statistics_from_postgresql_tables(ws):
     assert "fai_projects" in e.source
 
 
-def test_the_watcher_announces_an_extract_once_until_it_changes(ws):
-    """A new extract is announced; announced or loaded, it is not again; a changed one is. A broken
-    one (the reconciliation could not use it) is announced once, not every time the watcher looks."""
+def test_the_watcher_announces_an_extract_until_it_is_loaded_or_found_unusable(ws):
+    """A new extract is announced until it is loaded; a changed one again. A broken one is announced
+    until a reconciliation finds it unusable, then not again until the bureau sends another. The
+    watcher reads no table and writes nothing; a folder not named as a period is no extract."""
     from techreform import pipeline, warehouse
 
     engine = warehouse.connect(ws.database_url, migrate=False)
@@ -209,11 +210,14 @@ def test_the_watcher_announces_an_extract_once_until_it_changes(ws):
     root = str(ws.root)
     assert pipeline.new_statistics(root) == []
     _xlsx(ws.stats / "2026Q3" / "projects.xlsx", [HEADERS[:3], ["S1"]])  # broken: columns missing
+    _xlsx(ws.stats / "2026Q3_旧" / "projects.xlsx", [HEADERS, *ROWS])
     assert pipeline.new_statistics(root) == ["2026Q3"]
-    assert pipeline.new_statistics(root) == []
+    assert pipeline.new_statistics(root) == ["2026Q3"]  # nothing is marked by looking
+    with pytest.raises(ExtractError):
+        pipeline.reconcile(root, "2026Q3")
+    assert pipeline.new_statistics(root) == []  # found unusable: not announced again
     _xlsx(ws.stats / "2026Q3" / "projects.xlsx", [HEADERS, *ROWS])  # sent again, whole
     _xlsx(ws.stats / "2026Q2" / "projects.xlsx", [HEADERS, *ROWS])
     assert pipeline.new_statistics(root) == ["2026Q2", "2026Q3"]
-    assert pipeline.new_statistics(root) == []
     assert extract.fingerprint(ws, "2026Q3") == extract.load(ws, "2026Q3").sha256
     assert extract.fingerprint(ws, "2026Q4") is None

@@ -123,7 +123,8 @@ def score_unit(
         counted = min(max(done, 0.0), cap)
         if target <= 0:
             word = COMPARISON_WORD.get(comparison, "不低于")
-            verdict = "已达到，得满分" if done >= 1 else f"未{word}{target:g}，不得分"
+            missed = "未达到" if word.startswith("不") else f"未{word}{target:g}"  # not 未不低于
+            verdict = "已达到，得满分" if done >= 1 else f"{missed}，不得分"
             note = f"目标为{word}{target:g}：{verdict}"
         else:
             note = f"超额部分按{cap:.0%}封顶" if done > cap else ""

@@ -165,7 +165,8 @@ def run_intake(
     settle_seconds: float = SETTLE_SECONDS,
     validator: Any = None,
 ) -> IntakeResult:
-    """The three steps in one go (what the intake DAG runs as three tasks)."""
+    """The steps in one go (what the intake DAG runs as receive, validate_and_load, the receipts'
+    batches and publish_reports)."""
     profile = ws.profile
     received = receive(ws, engine, run_period=run_period, settle_seconds=settle_seconds)
     decided = process(ws, engine, profile, validator=validator)

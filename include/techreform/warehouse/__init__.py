@@ -37,10 +37,10 @@ from techreform.warehouse.results import (
     MatchDecision,
     ReconItem,
     ReconRun,
-    StatsAnnouncement,
     StatsLoad,
     StatsProject,
     StatsUnitTotal,
+    StatsUnusable,
 )
 
 __all__ = [
@@ -50,10 +50,10 @@ __all__ = [
     "MatchDecision",
     "ReconItem",
     "ReconRun",
-    "StatsAnnouncement",
     "StatsLoad",
     "StatsProject",
     "StatsUnitTotal",
+    "StatsUnusable",
     "ACCEPTED",
     "FINITE_COLUMNS",
     "PROJECT_COLUMNS",

@@ -35,15 +35,15 @@ class StatsLoad(Base):
     warnings: Mapped[str | None] = mapped_column(Text)
 
 
-class StatsAnnouncement(Base):
-    """The extract a period was last announced with (by its files' hash), so that one the
-    reconciliation cannot use is announced once, not every time the watcher looks."""
+class StatsUnusable(Base):
+    """The last extract of a period the reconciliation could not use (by its files' hash), so that
+    the statistics watcher does not announce it again until the bureau sends another."""
 
-    __tablename__ = "stats_announcement"
+    __tablename__ = "stats_unusable"
 
     period: Mapped[str] = mapped_column(String(6), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
-    announced_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    found_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class StatsProject(Base):
