@@ -382,6 +382,7 @@ def wait_for_cycle(
     unpaused starts a scheduled run at once, and the statistics DAG's first run reconciles too.
     Gives the seconds of each DAG's runs since then (summed) and of each task (summed over runs)."""
     deadline = time.monotonic() + timeout
+    last_receipts, still_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         stack.check_alive()
         runs = stack.query(
@@ -394,7 +395,12 @@ def wait_for_cycle(
         )
         checked = any(r[0] == "techreform_check" and r[1] == "success" for r in runs)
         receipts = sum(1 for _ in (ws / "outbox").rglob("回执_*.xlsx"))
-        if checked and not busy and receipts >= files:
+        if receipts != last_receipts:
+            last_receipts, still_since = receipts, time.monotonic()
+        # every file answered; a file whose bytes are its unit's return in force again is known as
+        # that return and gets no receipt of its own, so "no new receipt for 20 s" ends it as well
+        answered = receipts >= files or time.monotonic() - still_since > 20
+        if checked and not busy and answered:
             per_dag: dict[str, float] = {}
             for dag_id, _, start, end in runs:
                 key = f"{dag_id.removeprefix('techreform_')} (runs summed)"
@@ -422,15 +428,21 @@ def same_outputs(ws: Path, ref: Path) -> bool:
 
 
 def drop_to_receipt(stack: Any, ws: Path, i: int, timeout: float = 420) -> float:
-    """A county's file dropped into its inbox (its last return, saved again under a new name) until
-    its receipt is in its outbox; then until the runs it set off are over."""
+    """A county's file dropped into its inbox (its last return, opened and saved again under a new
+    name) until its receipt is in its outbox; then until the runs it set off are over."""
     units = sorted(p for p in (ws / "inbox").iterdir() if p.is_dir() and any(p.iterdir()))
     unit = units[i * 7 % len(units)]  # (intake leaves the county's files where they were dropped)
     source = max((p for p in unit.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
     name = f"{source.stem}_再报{i + 1}{source.suffix}"
     target = ws / "inbox" / unit.name / name
+    import openpyxl
+
+    # saved again by the county (new bytes: the same bytes as the return in force are known as that
+    # return and get no receipt of their own)
+    wb = openpyxl.load_workbook(source)
+    wb.properties.modified = dt.datetime.now().replace(microsecond=0)
     t0 = time.time()
-    shutil.copyfile(source, target.with_suffix(".part"))
+    wb.save(target.with_suffix(".part"))
     target.with_suffix(".part").rename(target)  # appears whole, as a synced file does
     pattern = f"回执_{Path(name).stem}_*.xlsx"
     deadline = time.monotonic() + timeout
