@@ -430,9 +430,9 @@ def same_outputs(ws: Path, ref: Path) -> bool:
 def drop_to_receipt(stack: Any, ws: Path, i: int, timeout: float = 420) -> float:
     """A county's file dropped into its inbox (its last return, opened and saved again under a new
     name) until its receipt is in its outbox; then until the runs it set off are over."""
-    units = sorted(p for p in (ws / "inbox").iterdir() if p.is_dir() and any(p.iterdir()))
+    units = sorted(p for p in (ws / "inbox").iterdir() if p.is_dir() and any(p.glob("*.xlsx")))
     unit = units[i * 7 % len(units)]  # (intake leaves the county's files where they were dropped)
-    source = max((p for p in unit.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+    source = max(unit.glob("*.xlsx"), key=lambda p: p.stat().st_mtime)  # (.xlsx: openpyxl saves it)
     name = f"{source.stem}_再报{i + 1}{source.suffix}"
     target = ws / "inbox" / unit.name / name
     import openpyxl
