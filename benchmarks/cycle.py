@@ -352,15 +352,24 @@ def run_deployment(inputs: Path, tmp: Path, drops: int, reference: Path) -> dict
         os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = stack.warehouse_uri
         os.environ.pop("TECHREFORM_DATABASE_URL", None)
         assert upgrade_warehouse(Workspace(ws)) == 0
+        files = sum(1 for p in (ws / "inbox").rglob("*") if p.is_file())
+        held = ws.parent / "inbox-held"  # the files wait until the manual run will take them
+        (ws / "inbox").rename(held)
+        (ws / "inbox").mkdir()
         t = time.perf_counter()
         stack.start()
         out["stack_up_s"] = time.perf_counter() - t
+        stack.unpause("techreform_(intake|statistics|reconcile|check)")
+        stack.quiet_intake()  # intake's scheduled run (for the last ended quarter) made and over
         started = dt.datetime.now(dt.UTC)
         t = time.perf_counter()
-        stack.unpause("techreform_(statistics|reconcile|check)")
-        stack.trigger("techreform_intake", {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0})
-        stack.unpause("techreform_intake")
-        files = sum(1 for p in (ws / "inbox").rglob("*") if p.is_file())
+
+        def put_in_place() -> None:
+            (ws / "inbox").rmdir()
+            held.rename(ws / "inbox")
+
+        conf = {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0}
+        stack.trigger_first("techreform_intake", conf, put_in_place)  # the watcher's run queues behind
         out["runs"], out["tasks"] = wait_for_cycle(stack, ws, started, files, timeout=3600)
         out["cycle_s"] = time.perf_counter() - t
         out["same_as_run"] = same_outputs(ws, reference)

@@ -21,7 +21,6 @@ Skipped unless PostgreSQL, Redis and PostgreSQL's binaries (initdb) are there
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import os
 import shutil
@@ -246,33 +245,6 @@ def _reconcile_connected(stack: Stack) -> bool:
         engine.dispose()
 
 
-def _quiet_intake(stack: Stack) -> None:
-    """Until intake's scheduled run of the last five-minute mark is made and over, nothing of intake
-    is queued or running, and the next mark is over 45 s away.
-
-    Unpaused, intake at once gets a scheduled run for the last mark, and one for each mark after
-    (made only once the run before it ended: max_active_runs=1); a manual run triggered before the
-    scheduler made such a run waits for it, as queued runs start in the order of their marks. A
-    scheduled run collects for the last ended quarter, not the sample's, so the sample's files are
-    put in the inbox only when the manual run will be the one to take them.
-    """
-
-    def ready() -> bool:
-        now, runs = time.time(), stack.runs(INTAKE)
-        latest = f"scheduled__{_iso(now - now % 300)}"  # the run of the last five-minute mark
-        return (
-            any(r[0] == latest for r in runs)  # made (not while another run was active)
-            and not any(r[2] in ("queued", "running") for r in runs)
-            and 300 - now % 300 > 45  # the next mark's run comes after the manual one is queued
-        )
-
-    _wait("intake quiet, its scheduled runs made", stack, ready, 420, 2)
-
-
-def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
 def _run_cycle(c: Cycle, server: Server) -> None:
     stack, ws = c.stack, c.ws
     held = ws.parent / "inbox-held"
@@ -282,12 +254,17 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     stack.start()
     c.up_seconds = time.monotonic() - t0
     stack.unpause("techreform_(intake|statistics|reconcile|check)")
-    _quiet_intake(stack)
+    stack.quiet_intake()
     reference = c.reference.wait()  # done by now: it ran while the stack started
     t0 = time.monotonic()
-    (ws / "inbox").rmdir()
-    held.rename(ws / "inbox")  # a rename: the files keep their modification (= received) times
-    stack.trigger(INTAKE, {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0})
+
+    def put_in_place() -> None:  # a rename: the files keep their modification (= received) times
+        (ws / "inbox").rmdir()
+        held.rename(ws / "inbox")
+
+    # the inbox watcher fires on the files within a second or two: its run (for the last ended
+    # quarter) must queue behind the manual one for the sample's quarter
+    stack.trigger_first(INTAKE, {"workspace": str(ws), "period": PERIOD, "settle_seconds": 0}, put_in_place)
     c.first_intake = _wait(
         "a manual intake run", stack, lambda: [r[0] for r in stack.runs(INTAKE) if r[1] == "manual"], 60
     )[0]

@@ -13,6 +13,7 @@ take its tasks.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import secrets
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,6 +276,18 @@ class Stack:
     def unpause(self, pattern: str = "techreform_.*") -> None:
         self.airflow("dags", "unpause", "--treat-dag-id-as-regex", "-y", pattern)
 
+    def pause(self, pattern: str = "techreform_.*") -> None:
+        self.airflow("dags", "pause", "--treat-dag-id-as-regex", "-y", pattern)
+
+    def trigger_first(self, dag_id: str, conf: dict[str, object], put_in_place: Callable[[], None]) -> None:
+        """A manual run of ``dag_id`` that starts before any run the files ``put_in_place`` (called
+        here) may set off (intake's inbox watcher): the DAG is paused while they are put in place and
+        the run is triggered, so the manual run is queued first and, unpaused, starts first."""
+        self.pause(dag_id)
+        put_in_place()
+        self.trigger(dag_id, conf)
+        self.unpause(dag_id)
+
     def trigger(self, dag_id: str, conf: dict[str, object]) -> None:
         self.airflow("dags", "trigger", dag_id, "-c", json.dumps(conf))
 
@@ -300,6 +314,30 @@ class Stack:
                 return [tuple(r) for r in c.execute(text(sql), params)]
         finally:
             engine.dispose()
+
+    def quiet_intake(self, timeout: float = 420) -> None:
+        """Until intake's scheduled run of the last five-minute mark is made and over, nothing of
+        intake is queued or running, and the next mark is over 45 s away.
+
+        Unpaused, intake at once gets a scheduled run for the last mark, and one for each mark after
+        (made only once the run before it ended: max_active_runs=1); a manual run triggered before
+        the scheduler made such a run waits for it, as queued runs start in the order of their
+        marks. A scheduled run collects for the last ended quarter, so a sample of another quarter
+        is put in the inbox only once a manual run for its quarter will be the one to take it.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            now, runs = time.time(), self.runs("techreform_intake")
+            mark = dt.datetime.fromtimestamp(now - now % 300, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            if (
+                any(r[0] == f"scheduled__{mark}" for r in runs)  # made (not while another run was active)
+                and not any(r[2] in ("queued", "running") for r in runs)
+                and 300 - now % 300 > 45  # the next mark's run comes after the manual one is queued
+            ):
+                return
+            time.sleep(2)
+        raise AssertionError(f"intake not quiet within {timeout:.0f} s: {self.runs('techreform_intake')}")
 
     def runs(self, dag_id: str) -> list[tuple[Any, ...]]:
         """(run_id, run_type, state, start_date, end_date) of a DAG's runs, oldest first."""
