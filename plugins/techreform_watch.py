@@ -61,11 +61,14 @@ class InboxTrigger(BaseEventTrigger):
         from techreform.workspace import Workspace
 
         watch: InboxWatch | None = None
+        warned = False
         while True:
             root = self._root()
             if watch is None:
                 if not root or not Workspace(Path(root)).exists():
-                    self.log.warning("no techreform workspace at %r: the inbox is not watched yet", root)
+                    if not warned:  # once, not every IDLE_SECONDS for as long as it lasts
+                        self.log.warning("no techreform workspace at %r: the inbox is not watched yet", root)
+                        warned = True
                     await asyncio.sleep(IDLE_SECONDS)
                     continue
                 watch = InboxWatch(Workspace(Path(root).resolve()), settle_seconds=self.settle_seconds)
