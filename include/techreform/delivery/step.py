@@ -35,7 +35,10 @@ def nothing_to_send(ws: Workspace, engine: Engine, period: Period) -> str | None
     """Why nothing is to be mailed (no recipients, nothing new), or None: then the figures are needed."""
     if Settings.of(ws.settings) is None:
         return "未配置领导小组办公室的收件人（工作区设置 delivery.to），本次未发送邮件"
-    if not pending(engine, leadership_workbooks(ws, period)):
+    books = leadership_workbooks(ws, period)
+    if not books:
+        return f"{period.label}尚无报送领导小组办公室的工作簿，本次未发送邮件"
+    if not pending(engine, books):
         return "工作簿均已发送过，内容未变，不再重复发送"
     return None
 
@@ -46,12 +49,11 @@ def deliver(
     """Mail what has not been sent; raises after recording a failure (to be retried)."""
     from techreform.delivery.send import send
 
+    note = nothing_to_send(ws, engine, period)
     settings = Settings.of(ws.settings)
-    if settings is None:
-        return DeliveryResult(note="未配置领导小组办公室的收件人（工作区设置 delivery.to），本次未发送邮件")
+    if note is not None or settings is None:
+        return DeliveryResult(note=note or "")
     todo = pending(engine, leadership_workbooks(ws, period))
-    if not todo:
-        return DeliveryResult(note="工作簿均已发送过，内容未变，不再重复发送")
     key = key_indicators(inputs)
     chart = (
         ranking_chart(ws.reports_for(str(period)) / ".mail" / CHART_NAME, inputs.profile, result, key[0])
