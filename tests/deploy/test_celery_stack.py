@@ -245,6 +245,10 @@ def _reconcile_connected(stack: Stack) -> bool:
         engine.dispose()
 
 
+def _busy(stack: Stack, dag_id: str) -> bool:
+    return any(r[2] in ("queued", "running") for r in stack.runs(dag_id))
+
+
 def _run_cycle(c: Cycle, server: Server) -> None:
     stack, ws = c.stack, c.ws
     held = ws.parent / "inbox-held"
@@ -305,6 +309,23 @@ def _run_cycle(c: Cycle, server: Server) -> None:
     c.restart_state = _wait(
         "the reconcile task with the warehouse open", stack, in_the_reconciliation, 240, 0.2
     )
+    for _ in range(3):  # a loaded machine may let a small reconciliation end between two looks
+        if c.restart_state[0] == "running":
+            break
+        _wait("the reconcile run over", stack, lambda: not _busy(stack, RECONCILE), 240, 0.5)
+        before = {r[0] for r in stack.runs(RECONCILE)}
+        stack.trigger(RECONCILE, {"period": PERIOD})  # the bureau asks for it again
+        c.restarted_run = _wait(
+            "a manual reconcile run",
+            stack,
+            lambda before=before: [
+                r[0] for r in stack.runs(RECONCILE) if r[0] not in before and r[1] == "manual"
+            ],
+            60,
+        )[0]
+        c.restart_state = _wait(
+            "the reconcile task with the warehouse open", stack, in_the_reconciliation, 240, 0.2
+        )
     run_state = next(r[2] for r in stack.runs(RECONCILE) if r[0] == c.restarted_run)
     assert run_state == "running", f"the reconcile run was {run_state} when the warehouse was to restart"
     server.restart()
