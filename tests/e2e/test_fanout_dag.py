@@ -13,21 +13,10 @@ from techreform.demo import city as sample
 from techreform.intake import run_intake
 from techreform.reference import profiles
 from techreform.workspace import Workspace
-from tests.support import airflow_env
 
 pytestmark = pytest.mark.slow
 
 UNITS = 4
-
-
-@pytest.fixture(scope="module")
-def intake_dag():
-    airflow_env.migrate()
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(airflow_env.DAGS))
-    assert not bag.import_errors
-    return bag.dags["techreform_intake"]
 
 
 @pytest.fixture

@@ -22,21 +22,10 @@ from techreform.demo import city as sample
 from techreform.pipeline import RETURNS_ASSET
 from techreform.reference import profiles
 from techreform.workspace import Workspace
-from tests.support import airflow_env
 from tests.support.databases import database
 
 # Airflow's import alone takes seconds; every test here is outside the inner loop.
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def intake_dag():
-    airflow_env.migrate()
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(airflow_env.DAGS))
-    assert not bag.import_errors
-    return bag.dags["techreform_intake"]
 
 
 @pytest.fixture

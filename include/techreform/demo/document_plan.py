@@ -12,13 +12,13 @@ drawn around the ones it gives.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from techreform.demo.document_goals import Goals
 from techreform.demo.projects import City
+from techreform.demo.targets import apportion
 from techreform.indicators.catalogue import catalogue
 from techreform.indicators.compute import Inputs, ProjectFacts, UnitTotals, values
 from techreform.reference.profiles.sections import PROJECT_NUMBER_FIELDS, PROJECT_TEXT_FIELDS
@@ -28,19 +28,6 @@ from techreform.reference.profiles.sections import PROJECT_NUMBER_FIELDS, PROJEC
 class Firm:
     types: set[str]
     projects: list[tuple[str, str]] = field(default_factory=list)  # (big | small | planned, reform type)
-
-
-def apportion(total: int, weights: Sequence[float]) -> list[int]:
-    """Integer parts of ``total`` proportional to ``weights`` (largest remainder): they add up."""
-    s = sum(weights)
-    if s <= 0:
-        weights, s = [1.0] * len(weights), float(len(weights))
-    raw = [total * w / s for w in weights]
-    parts = [math.floor(x) for x in raw]
-    order = sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
 
 
 def apportion_capped(total: int, weights: Sequence[float], caps: Sequence[int]) -> list[int]:

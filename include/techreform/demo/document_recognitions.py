@@ -5,7 +5,7 @@ city-level title, last year's), held by the city's reforming enterprises."""
 from __future__ import annotations
 
 from techreform.demo.document_goals import ACTIVE, Goals, RecognitionGoal
-from techreform.demo.projects import City
+from techreform.demo.projects import City, recognition_row
 from techreform.demo.vocabulary import LEVEL_WEIGHTS, LEVELS_OF, PROVINCES, RECOG_WEIGHTS
 
 
@@ -37,14 +37,7 @@ def plant_goal_recognitions(city: City, goals: Goals) -> None:
         free = [(u, e) for u, e in holders if (e.uscc, category) not in held] or holders
         unit, ent = rng.choice(free)
         held.add((ent.uscc, category))
-        row = {
-            "uscc": ent.uscc,
-            "enterprise_name": ent.name,
-            "category": category,
-            "level": level,
-            "year": y,
-            "document_no": f"{issuer[level]}〔{y}〕{rng.randint(8, 320)}号",
-        }
+        row = recognition_row(ent, category, level, y, f"{issuer[level]}〔{y}〕{rng.randint(8, 320)}号")
         city.recognitions[unit].append((rng.randint(1, 4) if y == year else 1, row))
 
     # the narrowest goals first; each takes the titles that count towards the fewest other goals

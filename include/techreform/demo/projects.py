@@ -345,6 +345,12 @@ def plant_duplicate(city: City, silent: dict[int, str | None]) -> None:
     p.also_reported_by, p.dup_from_q = other.code, rng.randint(1, last)
 
 
+def recognition_row(ent: Enterprise, category: str, level: str, year: int, document_no: str) -> dict:
+    """One row of a return's recognition sheet (DESIGN.md §3.1) for an enterprise."""
+    keys = ("uscc", "enterprise_name", "category", "level", "year", "document_no")
+    return dict(zip(keys, (ent.uscc, ent.name, category, level, year, document_no), strict=True))
+
+
 def plant_recognitions(city: City) -> None:
     """Recognitions (认定表 rows) of some of each unit's enterprises, each from a quarter on."""
     rng, year = city.rng, city.year
@@ -360,14 +366,7 @@ def plant_recognitions(city: City) -> None:
             level = rng.choices(levels, [LEVEL_WEIGHTS[lv] for lv in levels])[0]
             y = rng.choice((year - 1, year, year))
             issuer = {"国家级": "工信部", "省级": f"{abbr}工信", "市级": f"{city_abbr}工信"}[level]
-            row = {
-                "uscc": ent.uscc,
-                "enterprise_name": ent.name,
-                "category": category,
-                "level": level,
-                "year": y,
-                "document_no": f"{issuer}〔{y}〕{rng.randint(8, 320)}号",
-            }
+            row = recognition_row(ent, category, level, y, f"{issuer}〔{y}〕{rng.randint(8, 320)}号")
             rows.append((1 if y < year else rng.randint(1, 4), row))
         city.recognitions[unit.code] = rows
 

@@ -135,9 +135,12 @@ def _custom_measure(city: City, c: CustomIndicator) -> _Measure:
     return _Measure(float(math.ceil(sum(per_unit) * 1.1)), per_unit)
 
 
-def _split(total: int, weights: Sequence[float]) -> list[int]:
-    """Split an integer total proportionally (largest remainder), so the parts add up."""
-    s = sum(weights) or 1
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """Integer parts of ``total`` proportional to ``weights`` (largest remainder): they add up;
+    weights that are all zero share it equally."""
+    s = sum(weights)
+    if s <= 0:
+        weights, s = [1.0] * len(weights), float(len(weights))
     raw = [total * w / s for w in weights]
     parts = [math.floor(x) for x in raw]
     order = sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)
@@ -212,7 +215,7 @@ def document_rows(city: City, done: set[str]) -> dict[str, list[float]]:
         )
         weights = [1.0] * n if how == "equal" else [float(len(city.library[u.code])) for u in city.units]
         total = math.ceil(number)
-        out[ident] = [float(v) for v in _split(total, weights)] + [float(total)]
+        out[ident] = [float(v) for v in apportion(total, weights)] + [float(total)]
     return out
 
 
@@ -229,7 +232,7 @@ def target_rows(city: City, totals: dict[int, dict[str, tuple]]) -> list[tuple[s
             continue
         custom = _countable(city.profile, rule.indicator)
         m = measures[rule.indicator] if custom is None else _custom_measure(city, custom)
-        parts = [v * m.step for v in _split(int(m.total // m.step), m.weights)]
+        parts = [v * m.step for v in apportion(int(m.total // m.step), m.weights)]
         per_owner[rule.indicator] = [*parts, m.total]
     per_owner.update(document_rows(city, set(per_owner)))
     owners = [u.code for u in city.units] + [city.profile.jurisdiction.code]
@@ -241,4 +244,12 @@ def write_targets(ws: Workspace, city: City, totals: dict[int, dict[str, tuple]]
     write_table(ws.targets / f"{city.year}.xlsx", TARGET_COLUMNS, target_rows(city, totals))
 
 
-__all__ = ["TargetRule", "document_rule", "target_rows", "target_rules", "weighted", "write_targets"]
+__all__ = [
+    "TargetRule",
+    "apportion",
+    "document_rule",
+    "target_rows",
+    "target_rules",
+    "weighted",
+    "write_targets",
+]
