@@ -31,7 +31,8 @@ class ProjectFacts:
     annual_plan: float | None
     smart_equipment_units: float | None
     effects: dict[str, float | None] = field(default_factory=dict)  # staff_reduction_pct → value
-    fields: dict[str, object] = field(default_factory=dict)  # other 项目表 fields, for custom indicators
+    # other 项目表 fields, for a profile's own (custom) indicators: read only when it has some
+    fields: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
