@@ -68,6 +68,58 @@ def configure(airflow_home: Path, *, quiet: bool = True) -> None:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 
 
+MIGRATED = "techreform-migrated.json"  # in AIRFLOW_HOME: the Airflow version and revision last migrated to
+_migrated: set[str] = set()  # metadata databases this process has migrated or found current
+
+
+def _db_revision() -> str | None:
+    """The metadata database's Alembic revision (its one-row table), None when it has none."""
+    from airflow import settings
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with settings.get_engine().connect() as c:
+            rows = c.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no such table: a new database
+        return None
+    return rows[0] if len(rows) == 1 else None
+
+
+def migrate_metadata(airflow_home: Path) -> None:
+    """``airflow db migrate`` (``upgradedb``) unless this Airflow already migrated this database to
+    the revision it is at. A no-op upgrade still reads all of Airflow's ~250 migration scripts
+    (about half a second a run, and again for every DAG of a run), so the version and revision of
+    the last one are kept in ``AIRFLOW_HOME`` and compared first; any difference (a new Airflow, a
+    database replaced or restored) migrates as before."""
+    import json
+
+    import airflow
+    from airflow.configuration import conf
+    from airflow.utils.db import upgradedb
+
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    if url in _migrated:
+        return
+    # what a migration depends on: Airflow's version, and the providers' own tables it also migrates
+    by = {
+        "airflow": airflow.__version__,
+        "managers": conf.get("database", "external_db_managers", fallback=""),
+    }
+    marker = airflow_home / MIGRATED
+    try:
+        known = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = None
+    revision = _db_revision()
+    if not (revision and known == {**by, "revision": revision}):
+        upgradedb()
+        revision = _db_revision()
+        if revision:
+            marker.write_text(json.dumps({**by, "revision": revision}), "utf-8")
+    _migrated.add(url)
+
+
 def run_dag(
     dag_id: str,
     conf: dict[str, Any],
@@ -85,11 +137,10 @@ def run_dag(
     first = not (airflow_home / "airflow.db").exists()
     quiet_warnings(preload=True)
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.utils.db import upgradedb
 
     if first and progress:
         progress("正在准备 Airflow 元数据库（首次约需 20 秒）…")
-    upgradedb()  # a no-op when the metadata database is current
+    migrate_metadata(airflow_home)
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:
         raise RuntimeError(f"DAG 文件导入失败：{bag.import_errors}")

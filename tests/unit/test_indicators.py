@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from techreform.indicators import assessed, catalogue, evaluate
 from techreform.indicators.compute import Coverage, Inputs, ProjectFacts, UnitTotals, values
 from techreform.indicators.forecast import BY_LAST_YEAR, LINEAR, project
+from techreform.indicators.inputs import exact_float
 from techreform.indicators.progress import AHEAD, BEHIND, DONE, MET, NO_DATA, NOT_MET, completion, standing
 from techreform.indicators.scoring import grade, rank, score_unit, settings
 from techreform.indicators.targets import missing_targets
 from techreform.reference import profiles
+from techreform.warehouse.decimals import Amount, Percent
 
 PROFILE = profiles.load("luoyang-2021")
 A, B, C = "410302", "410303", "410304"  # C sends nothing
@@ -233,3 +237,30 @@ def test_a_weighted_indicator_the_targets_file_lacks_is_named_plainly():
         f"（{PROFILE.units[0].name}），年度考核中该项不计分",
         "目标责任书 targets/2026.xlsx 未给出“入统率（%）”的年度目标（所有单位），年度考核中该项不计分",
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        0.0,
+        -0.0,
+        123.45,
+        0.1235,
+        1.00005,  # more decimals than the column keeps: rounded half up
+        2.5e-05,
+        123456789012.3456,
+        12345678901234.568,
+        1e16,
+        float("nan"),
+        100,
+        Decimal("123.4500"),
+        Decimal("7.12345"),
+        Decimal("1E+3"),
+    ],
+)
+def test_an_amount_read_for_the_indicators_is_the_columns_own_value(raw):
+    """``exact_float`` skips the Decimal only where it could not change the figure."""
+    for kind in (Amount(), Percent()):
+        d = kind.to_decimal(raw)
+        assert exact_float(kind, raw) == (None if d is None else float(d))

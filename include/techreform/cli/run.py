@@ -148,16 +148,16 @@ def cmd_run(a: argparse.Namespace) -> int:
     rc = 0
     lines: list[str] = []  # one per later step; the intake's tally comes last
     tally: str | None = None
+    try:  # once for the run: no step alters the schema
+        engine = warehouse_for_run(ws)
+    except warehouse.NotAtHead as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     for step in steps:
         dag_id, title = STEP_DAGS[step], STEP_TITLES[step]
         if not (dags_folder() / f"{dag_id}.py").exists():
             print(f"{title}（{dag_id}）尚未实现，本步骤跳过")
             continue
-        try:
-            engine = warehouse_for_run(ws)
-        except warehouse.NotAtHead as e:
-            print(f"错误：{e}", file=sys.stderr)
-            return 2
         before = _last_submission_id(engine) if step == "intake" else 0
         started = dt.datetime.now().replace(microsecond=0)
         conf = {"workspace": str(ws.root), "period": str(a.period), "settle_seconds": a.settle_seconds}
@@ -175,7 +175,7 @@ def cmd_run(a: argparse.Namespace) -> int:
             tally = intake_tally(ws, engine, before, started, every_file=a.verbose)
         else:
             lines.append(step_tally(step, ws, engine, str(a.period)))
-        engine.dispose()
+        engine.dispose()  # no connection held while the next step runs (it opens its own)
         if state != "success":
             print(f"{title}：Airflow 运行未成功（{state}），请用 --verbose 查看日志后重试", file=sys.stderr)
             rc = 1

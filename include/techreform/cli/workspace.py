@@ -130,7 +130,12 @@ def warehouse_for_run(ws: Workspace) -> Engine:
     url = make_url(ws.database_url)
     local = url.get_backend_name() == "sqlite" and bool(url.database)
     local = local and Path(str(url.database)).resolve().is_relative_to(ws.root)
-    return wh.connect(ws.database_url) if local else wh.open_at_head(ws.database_url, ws.root)
+    if not local:
+        return wh.open_at_head(ws.database_url, ws.root)
+    engine = wh.connect(ws.database_url, migrate=False)
+    if wh.current_revision(engine) != wh.head_revision():  # Alembic only when there is work for it
+        wh.upgrade(engine)
+    return engine
 
 
 def cmd_template(a: argparse.Namespace) -> int:

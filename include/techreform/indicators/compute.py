@@ -31,7 +31,8 @@ class ProjectFacts:
     annual_plan: float | None
     smart_equipment_units: float | None
     effects: dict[str, float | None] = field(default_factory=dict)  # staff_reduction_pct → value
-    fields: dict[str, object] = field(default_factory=dict)  # other 项目表 fields, for custom indicators
+    # other 项目表 fields, for a profile's own (custom) indicators: read only when it has some
+    fields: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,18 @@ def _weighted(ps: Iterable[ProjectFacts], column: str) -> float | None:
     return num / den if den else None
 
 
-def _library(ind: Indicator, ps: list[ProjectFacts], threshold: float) -> float | None:
+def _library(ind: Indicator, ps: list[ProjectFacts], big: list[ProjectFacts]) -> float | None:
+    """``big``: the key projects of ``ps`` (``_big``), picked once for every indicator."""
     if ind.id == "reforming_enterprises":
         return float(len({p.uscc for p in ps if p.uscc and (p.status or "") != "计划"}))
     if ind.template == "projects_over_10m":
-        return float(len(_big(ps, threshold)))
+        return float(len(big))
     if ind.template == "projects_over_10m:{value}":
-        return float(sum(1 for p in _big(ps, threshold) if p.reform_type == ind.value))
+        return float(sum(1 for p in big if p.reform_type == ind.value))
     if ind.id == "projects_total_investment":
-        return sum(_f(p.total_investment) for p in _big(ps, threshold))
+        return sum(_f(p.total_investment) for p in big)
     if ind.id == "projects_annual_plan":
-        return sum(_f(p.annual_plan) for p in _big(ps, threshold))
+        return sum(_f(p.annual_plan) for p in big)
     if ind.id == "smart_equipment_units":
         return sum(_f(p.smart_equipment_units) for p in ps)
     if ind.id in EFFECTS:
@@ -159,12 +161,14 @@ def values(indicators: list[Indicator], x: Inputs) -> dict[tuple[str, str], floa
     out: dict[tuple[str, str], float | None] = {}
     reporting = [u for u in x.units if u in x.projects]
     everyone = [p for u in reporting for p in x.projects[u]]
+    big = {u: _big(x.projects[u], x.key_project_from) for u in reporting}
+    big_all = [p for u in reporting for p in big[u]]  # the same as _big(everyone)
     for ind in indicators:
         if ind.definition is not None:
             continue  # a profile's own indicator (indicators.custom), below
         for u in x.units:
-            out[(u, ind.id)] = _unit_value(ind, u, x)
-        out[(x.jurisdiction, ind.id)] = _total_value(ind, x, reporting, everyone)
+            out[(u, ind.id)] = _unit_value(ind, u, x, big.get(u, []))
+        out[(x.jurisdiction, ind.id)] = _total_value(ind, x, reporting, everyone, big_all)
     own = [ind for ind in indicators if ind.definition is not None]
     if own:
         from techreform.indicators import custom  # it computes its operands with values(): import late
@@ -173,7 +177,7 @@ def values(indicators: list[Indicator], x: Inputs) -> dict[tuple[str, str], floa
     return out
 
 
-def _unit_value(ind: Indicator, u: str, x: Inputs) -> float | None:
+def _unit_value(ind: Indicator, u: str, x: Inputs, big: list[ProjectFacts]) -> float | None:
     if ind.id in STATS_BASED:
         return _stats(ind, (x.totals or {}).get(u))
     if ind.id == "timely_submission":
@@ -193,11 +197,11 @@ def _unit_value(ind: Indicator, u: str, x: Inputs) -> float | None:
                 if cat == ind.value and level in RECOGNISED_LEVELS and year == x.year
             )
         )
-    return _library(ind, x.projects[u], x.key_project_from)
+    return _library(ind, x.projects[u], big)
 
 
 def _total_value(
-    ind: Indicator, x: Inputs, reporting: list[str], everyone: list[ProjectFacts]
+    ind: Indicator, x: Inputs, reporting: list[str], everyone: list[ProjectFacts], big: list[ProjectFacts]
 ) -> float | None:
     if ind.id in STATS_BASED:
         if not x.totals:
@@ -215,5 +219,5 @@ def _total_value(
     if not reporting:
         return None
     if ind.template == "recog:{value}":
-        return float(sum(_unit_value(ind, u, x) or 0.0 for u in reporting))
-    return _library(ind, everyone, x.key_project_from)
+        return float(sum(_unit_value(ind, u, x, []) or 0.0 for u in reporting))
+    return _library(ind, everyone, big)

@@ -18,7 +18,6 @@ from techreform.indicators.reporting import reporting
 from techreform.indicators.scoring import Score, rank, score_unit, settings
 from techreform.indicators.store import save_run, year_history
 from techreform.indicators.targets import comparisons, missing_targets, read_targets
-from techreform.reconcile.store import stored_coverage
 from techreform.reference.periods import Period
 from techreform.reference.profiles import Profile
 from techreform.subsidy import estimate_for
@@ -37,7 +36,7 @@ from techreform.workspace import Workspace
 @dataclass
 class CheckResult:
     period: str
-    indicators: Indicators
+    indicators: Indicators | None  # None: nothing was due, no figures were computed (run_assess)
     changed: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -73,13 +72,12 @@ def check_inputs(ws: Workspace, engine: Engine, period: str, *, keep: bool) -> C
     per = Period.parse(period)
     targets, warnings = read_targets(ws.targets, per.year, profile)
     chosen = assessed(profile)
-    result = evaluate(
-        chosen, gather(engine, profile, per), targets, per.quarter, period, comparisons(profile, per.year)
-    )
+    gathered = gather(engine, profile, per)
+    result = evaluate(chosen, gathered, targets, per.quarter, period, comparisons(profile, per.year))
     result.warnings = warnings + missing_targets(profile, chosen, targets, per.year)
     if keep:
         save_run(engine, result)
-    coverage = stored_coverage(engine, period)
+    coverage = gathered.coverage  # the period's reconciliation, as the indicators saw it
     missing = {u: c.missing_from_stats for u, c in coverage.items()} if coverage is not None else None
     return CheckInputs(
         profile=profile,
@@ -106,18 +104,31 @@ def run_check(ws: Workspace, engine: Engine, period: str) -> CheckResult:
     return CheckResult(period, inputs.result, changed, inputs.result.warnings)
 
 
+def assessments_due(profile: Profile, per: Period) -> tuple[bool, bool]:
+    """(半年通报, 年度考核) due for the period: Q2 and Q4 respectively, where the profile's cadence
+    has them."""
+    cadence = set(profile.raw.get("cadence") or CADENCE)
+    return (
+        per.quarter == 2 and "half_year_bulletin" in cadence,
+        per.quarter == 4 and "annual_assessment" in cadence,
+    )
+
+
 def run_assess(ws: Workspace, engine: Engine, period: str) -> CheckResult:
-    """半年通报 at Q2 and 年度考核 at Q4 (nothing in other quarters), from the same figures."""
+    """半年通报 at Q2 and 年度考核 at Q4 (nothing in other quarters), from the same figures; the
+    figures are computed only when one of them is due."""
+    bulletin, assessment = assessments_due(ws.profile, Period.parse(period))
+    if not (bulletin or assessment):
+        return CheckResult(period, None)
     inputs = check_inputs(ws, engine, period, keep=False)
     per = inputs.period
     changed: list[Path] = []
     folder = ws.reports_for(period)
-    cadence = set(inputs.profile.raw.get("cadence") or CADENCE)
-    if per.quarter == 2 and "half_year_bulletin" in cadence:
+    if bulletin:
         book = folder / bulletin_file_name(per.year)
         if write_bulletin(book, inputs):
             changed.append(book)
-    if per.quarter == 4 and "annual_assessment" in cadence:
+    if assessment:
         book = folder / assessment_file_name(per.year)
         scores = assessment_scores(
             inputs, yearly_occurrences(engine, inputs.profile, per.year, inputs.missing_from_stats)
