@@ -190,16 +190,19 @@ def _streamed_table(
 ) -> None:
     wb = ws.parent
     assert wb is not None
+    # Every combination a cell can have is registered now: the stylesheet is written when the
+    # workbook is saved, before the rows are (a number format is only given to numbers).
     ids: dict[tuple[str | None, bool, bool], int] = {}
+    for total in (False, True) if total_rows else (False,):
+        for fmt, text in [(None, True), (None, False)] + [
+            (f, False) for f in dict.fromkeys((formats or {}).values())
+        ]:
+            # the style id openpyxl's own cell would get (Cell.style_id)
+            ids[(fmt, text, total)] = getattr(wb, "_cell_styles").add(_table_style(ws, fmt, text, total))  # noqa: B009
 
     def style(c: int, v: Any, total: bool) -> int:
         fmt = formats[c] if formats and c in formats and isinstance(v, int | float) else None
-        key = (fmt, isinstance(v, str), total)
-        found = ids.get(key)
-        if found is None:
-            # the style id openpyxl's own cell would get (Cell.style_id)
-            found = ids[key] = getattr(wb, "_cell_styles").add(_table_style(ws, *key))  # noqa: B009
-        return found
+        return ids[(fmt, isinstance(v, str), total)]
 
     heights: dict[int, float] = {}
     for c, w in enumerate(widths or (), start=1):

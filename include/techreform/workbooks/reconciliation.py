@@ -380,8 +380,7 @@ def write_unit_followup(path: Path, profile: Profile, rec: Reconciliation, unit:
         f"以下项目经与统计局固定资产投资库比对需要核实，请于下次报送前处理，确保应统尽统。"
         f"如有疑问请联系{profile.issuer or '市工信局'}。",
     )
-    table(
-        ws, headers, rows, start_row=start, widths=(6, 16, 26, 21, 30, 26, 12, 48), formats={6: AMOUNT_FORMAT}
-    )
+    widths = (6, 16, 26, 21, 30, 26, 12, 48)
+    table(ws, headers, rows, start_row=start, widths=widths, formats={6: AMOUNT_FORMAT}, streamed=True)
     print_setup(ws, header_row=start)
     return save_stable(wb, path)
