@@ -68,8 +68,40 @@ def intake_tally(
     )
 
 
+def _recorded_counts(ws: Workspace, engine: Engine, period: str) -> dict[str, int] | None:
+    """The period's counts per category as its reconciliation recorded them, when that
+    reconciliation used the extract files there now (their hash is the load's); else None."""
+    from sqlalchemy import func, select
+
+    from techreform import warehouse as wh
+    from techreform.reconcile import extract
+
+    if (ws.settings.get("statistics") or {}).get("url"):
+        return None  # a database extract has no hash without reading it
+    sha = extract.fingerprint(ws, period)
+    if sha is None:
+        return None
+    with engine.connect() as c:
+        run = c.execute(
+            select(wh.ReconRun.id)
+            .join(wh.StatsLoad, wh.StatsLoad.id == wh.ReconRun.load_id)
+            .where(wh.ReconRun.period == period, wh.StatsLoad.sha256 == sha)
+        ).scalar()
+        if run is None:
+            return None
+        return {
+            str(category): int(n)
+            for category, n in c.execute(
+                select(wh.ReconItem.category, func.count())
+                .where(wh.ReconItem.run_id == run)
+                .group_by(wh.ReconItem.category)
+            ).all()
+        }
+
+
 def reconcile_tally(ws: Workspace, engine: Engine, period: str) -> str:
-    """What the period's reconciliation found, or why there is none."""
+    """What the period's reconciliation found, or why there is none. The extract is read (and
+    checked) again only when the warehouse holds no reconciliation of the files there now."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -77,25 +109,25 @@ def reconcile_tally(ws: Workspace, engine: Engine, period: str) -> str:
     from techreform.reconcile import extract, extract_checks
     from techreform.reconcile.extract import ExtractError
 
-    try:
-        loaded = extract.load(ws, period)
-        if loaded is None:
-            return (
-                f"对账：{period} 尚无统计局数据（请放入 stats/{period}/projects.xlsx 和 unit_totals.xlsx），"
-                "本步骤跳过。"
+    counts = _recorded_counts(ws, engine, period)
+    if counts is None:
+        try:
+            loaded = extract.load(ws, period)
+            if loaded is None:
+                where = f"stats/{period}/projects.xlsx 和 unit_totals.xlsx"
+                return f"对账：{period} 尚无统计局数据（请放入 {where}），本步骤跳过。"
+            extract_checks.check(loaded, [u.code for u in ws.profile.units] + [ws.profile.jurisdiction.code])
+        except ExtractError as e:
+            return f"对账未进行：{e}"
+        with Session(engine) as s:
+            counts = dict(
+                s.execute(
+                    select(wh.ReconItem.category, func.count())
+                    .join(wh.ReconRun, wh.ReconRun.id == wh.ReconItem.run_id)
+                    .where(wh.ReconRun.period == period)
+                    .group_by(wh.ReconItem.category)
+                ).all()
             )
-        extract_checks.check(loaded, [u.code for u in ws.profile.units] + [ws.profile.jurisdiction.code])
-    except ExtractError as e:
-        return f"对账未进行：{e}"
-    with Session(engine) as s:
-        counts = dict(
-            s.execute(
-                select(wh.ReconItem.category, func.count())
-                .join(wh.ReconRun, wh.ReconRun.id == wh.ReconItem.run_id)
-                .where(wh.ReconRun.period == period)
-                .group_by(wh.ReconItem.category)
-            ).all()
-        )
     return (
         f"对账：{period} 应统未统 {counts.get('missing_from_stats', 0)} 个，统计有县区未报 "
         f"{counts.get('missing_from_library', 0)} 个，金额不一致 {counts.get('amount_mismatch', 0)} 个，"

@@ -105,11 +105,19 @@ class _Side:
     company: dict[str, str] = field(default_factory=dict)
 
 
-def _prepare(records: Iterable[Record], places: Places) -> _Side:
+def _prepare(records: Iterable[Record], places: Places, known: dict[tuple[bool, str | None], str]) -> _Side:
+    """Each record's reduced names; ``known`` keeps every name reduced so far (an enterprise has
+    several projects, and both sides name the same ones)."""
     side = _Side({r.key: r for r in records})
     for r in side.records.values():
-        side.project[r.key] = project_key(r.project_name, places)
-        side.company[r.key] = company_key(r.enterprise_name, places)
+        project = known.get((True, r.project_name))
+        if project is None:
+            project = known[(True, r.project_name)] = project_key(r.project_name, places)
+        company = known.get((False, r.enterprise_name))
+        if company is None:
+            company = known[(False, r.enterprise_name)] = company_key(r.enterprise_name, places)
+        side.project[r.key] = project
+        side.company[r.key] = company
     return side
 
 
@@ -170,7 +178,8 @@ def match(
 ) -> list[Link]:
     """One-to-one links between library and statistics records, with their evidence."""
     decisions = decisions or Decisions()
-    lib, st = _prepare(library, places), _prepare(stats, places)
+    known: dict[tuple[bool, str | None], str] = {}
+    lib, st = _prepare(library, places, known), _prepare(stats, places, known)
     a = _Assignment(lib, st, decisions)
     for lk, sk in sorted(decisions.linked):
         if lk in lib.records and sk in st.records and lk not in a.links and sk not in a.taken_stats:

@@ -6,7 +6,6 @@ import logging
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
 from techreform.reconcile import decisions as dec
@@ -32,31 +31,42 @@ def _num(v: object) -> float | None:
 
 def library_in_force(engine: Engine, period: str) -> list[LibraryItem]:
     """The projects of the accepted returns in force for ``period`` (one per unit)."""
-    with Session(engine) as s:
-        rows = s.execute(
-            select(wh.Project, wh.Submission.file_name)
-            .join(wh.Submission, wh.Project.submission_id == wh.Submission.id)
-            .where(wh.Submission.period == period, wh.Submission.status == wh.ACCEPTED)
-            .order_by(wh.Project.unit_code, wh.Project.row, wh.Project.id)
-        ).all()
-    items = []
-    for p, file_name in rows:
-        items.append(
-            LibraryItem(
-                key=str(p.id),
-                decision_key=dec.library_key(p.unit_code, p.project_code, p.uscc, p.project_name),
-                unit=p.unit_code,
-                enterprise_name=p.enterprise_name,
-                uscc=p.uscc,
-                project_name=p.project_name,
-                project_code=p.project_code,
-                total_investment=_num(p.total_investment),
-                ytd_completed=_num(p.ytd_completed),
-                status=p.status,
-                source=f"{file_name} 项目表第{p.row}行",
+    p = wh.Project
+    with engine.connect() as c:  # plain rows: no ORM instance for each of 100,000 projects
+        rows = c.execute(
+            select(
+                p.id,
+                p.unit_code,
+                p.project_code,
+                p.uscc,
+                p.project_name,
+                p.enterprise_name,
+                p.total_investment,
+                p.ytd_completed,
+                p.status,
+                p.row,
+                wh.Submission.file_name,
             )
+            .join(wh.Submission, p.submission_id == wh.Submission.id)
+            .where(wh.Submission.period == period, wh.Submission.status == wh.ACCEPTED)
+            .order_by(p.unit_code, p.row, p.id)
+        ).all()
+    return [
+        LibraryItem(
+            key=str(pid),
+            decision_key=dec.library_key(unit, code, uscc, name),
+            unit=unit,
+            enterprise_name=enterprise,
+            uscc=uscc,
+            project_name=name,
+            project_code=code,
+            total_investment=_num(total),
+            ytd_completed=_num(ytd),
+            status=status,
+            source=f"{file_name} 项目表第{row}行",
         )
-    return items
+        for pid, unit, code, uscc, name, enterprise, total, ytd, status, row, file_name in rows
+    ]
 
 
 def stats_items(extract: Extract) -> list[StatsItem]:

@@ -39,7 +39,7 @@ def _load(s: Session, e: Extract) -> wh.StatsLoad:
     s.add(load)
     s.flush()
     if e.projects.rows:  # Core executemany, in the extract's order: no ORM bookkeeping for 100,000 rows
-        s.execute(
+        s.connection().execute(
             insert(wh.StatsProject),
             [
                 {

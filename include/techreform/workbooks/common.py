@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+
+from techreform.workbooks import streamed
 
 FIXED_TIME = dt.datetime(2000, 1, 1)
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
@@ -72,17 +75,37 @@ def _lines(value: Any, width: float) -> int:
     if value is None or width <= 0:
         return 1
     text = value if isinstance(value, str) else f"{value:,.1f}" if isinstance(value, float) else str(value)
+    if 2 * len(text) <= int(width) - 1:  # no character is wider than two: it fits on one line
+        return 1
     return max(1, -(-int(_text_width(text)) // max(int(width) - 1, 1)))
+
+
+def row_heights(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> dict[int, float]:
+    """The heights rows of wrapped text need (0-based row -> height), for the rows that need one:
+    spreadsheets do not grow rows written by openpyxl."""
+    heights: dict[int, float] = {}
+    known: dict[tuple[int, type, Any], int] = {}  # a table repeats its texts (units, actions, tiers)
+    for i, values in enumerate(rows):
+        lines = 1
+        for c, v in enumerate(values):
+            if c >= len(widths) or v is None:
+                continue
+            key = (c, type(v), v)  # 1 and 1.0 are equal keys but not equal lines
+            n = known.get(key)
+            if n is None:
+                n = known[key] = _lines(v, widths[c])
+            lines = max(lines, n)
+        if lines > 1:
+            heights[i] = 15 * min(lines, 12)
+    return heights
 
 
 def fit_row_heights(
     ws: Worksheet, first: int, rows: Sequence[Sequence[Any]], widths: Sequence[float]
 ) -> None:
     """Row heights for wrapped text (spreadsheets do not grow rows written by openpyxl)."""
-    for i, values in enumerate(rows):
-        lines = max((_lines(v, widths[c]) for c, v in enumerate(values) if c < len(widths)), default=1)
-        if lines > 1:
-            ws.row_dimensions[first + i].height = 15 * min(lines, 12)
+    for i, height in row_heights(rows, widths).items():
+        ws.row_dimensions[first + i].height = height
 
 
 def table(
@@ -94,12 +117,19 @@ def table(
     widths: Sequence[float] | None = None,
     formats: dict[int, str] | None = None,
     total_rows: Sequence[int] = (),
+    streamed: bool = False,
 ) -> int:
     """A bordered table with a header row; ``formats`` maps a 0-based column to a number format;
-    ``total_rows`` are 0-based indices of rows shown in bold. Returns the header's row number."""
+    ``total_rows`` are 0-based indices of rows shown in bold. Returns the header's row number.
+    ``streamed``: the rows are written as XML when the workbook is saved by ``save_stable`` (or
+    ``stable_bytes``), not as openpyxl cells (``workbooks.streamed``; the same cells, much faster
+    for a large table); nothing may be written under the header after this then."""
     for c, h in enumerate(headers, start=1):
         cell = ws.cell(row=start_row, column=c, value=h)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+    if streamed:
+        _streamed_table(ws, headers, rows, start_row, widths, formats, total_rows)
+        return start_row
     # A cell's style is a set of indices into the workbook's style lists; setting a border or a
     # font looks the value up by hashing it, which costs more than the cell. The few combinations a
     # table uses are looked up once each, in the order the cells first need them (so the lists,
@@ -133,6 +163,58 @@ def table(
         fit_row_heights(ws, start_row, [list(headers), *rows], widths)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1).coordinate
     return start_row
+
+
+def _table_style(ws: Worksheet, fmt: str | None, text: bool, total: bool) -> StyleArray:
+    """The style of a table's cell, as ``table`` gives it to a new cell."""
+    cell = Cell(ws, row=1, column=1)  # not in the sheet: only its style is wanted
+    cell.border = BORDER
+    if fmt is not None:
+        cell.number_format = fmt
+    if text:
+        cell.alignment = WRAP
+    if total:
+        cell.font, cell.fill = TOTAL_FONT, TOTAL_FILL
+    style: StyleArray = getattr(cell, "_style")  # noqa: B009  # private in the stubs
+    return style
+
+
+def _streamed_table(
+    ws: Worksheet,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    start_row: int,
+    widths: Sequence[float] | None,
+    formats: dict[int, str] | None,
+    total_rows: Sequence[int],
+) -> None:
+    wb = ws.parent
+    assert wb is not None
+    # Every combination a cell can have is registered now: the stylesheet is written when the
+    # workbook is saved, before the rows are (a number format is only given to numbers).
+    ids: dict[tuple[str | None, bool, bool], int] = {}
+    for total in (False, True) if total_rows else (False,):
+        for fmt, text in [(None, True), (None, False)] + [
+            (f, False) for f in dict.fromkeys((formats or {}).values())
+        ]:
+            # the style id openpyxl's own cell would get (Cell.style_id)
+            ids[(fmt, text, total)] = getattr(wb, "_cell_styles").add(_table_style(ws, fmt, text, total))  # noqa: B009
+
+    def style(c: int, v: Any, total: bool) -> int:
+        fmt = formats[c] if formats and c in formats and isinstance(v, int | float) else None
+        return ids[(fmt, isinstance(v, str), total)]
+
+    heights: dict[int, float] = {}
+    for c, w in enumerate(widths or (), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    if widths:
+        for i, h in row_heights([list(headers), *rows], widths).items():
+            if i == 0:
+                ws.row_dimensions[start_row].height = h
+            else:
+                heights[i - 1] = h
+    streamed.keep(ws, streamed.StreamedRows(start_row + 1, rows, style, frozenset(total_rows), heights))
+    ws.freeze_panes = f"A{start_row + 1}"  # no cell made there: the streamed rows follow
 
 
 def print_setup(ws: Worksheet, *, header_row: int, landscape: bool = True, fit_width: bool = True) -> None:
@@ -190,6 +272,7 @@ def stable_bytes(wb: Workbook) -> bytes:
     wb.properties.lastModifiedBy = "techreform"
     raw = io.BytesIO()
     wb.save(raw)
+    later = streamed.pending(wb)
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
@@ -199,6 +282,8 @@ def stable_bytes(wb: Workbook) -> bytes:
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time regardless
                 data = _fixed_core(data)
+            elif info.filename in later:
+                data = streamed.add_to_sheet(data, later[info.filename])
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, data)
