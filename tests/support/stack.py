@@ -183,6 +183,10 @@ class Stack:
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # as in docker-compose.yaml
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+                # As compose's default: no Fernet key. Each start has a new AIRFLOW_HOME, whose
+                # generated key would differ from the one that encrypted the inbox watcher's trigger
+                # in the metadata database, and the triggerer of a restart (--tag) would die on it.
+                "AIRFLOW__CORE__FERNET_KEY": "",
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
                 "AIRFLOW__API__BASE_URL": self.url,
                 "AIRFLOW__API__HOST": "127.0.0.1",
@@ -428,12 +432,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8080, help="界面与 API 的端口（默认 8080）")
     p.add_argument("--tag", type=_tag, help="沿用上次启动的数据库（停止时显示的标记）；不给则新建")
     a = p.parse_args(argv)
-    ws = Path(a.workspace).resolve()
+    # scripts/stack.sh runs this from the project's folder: a relative path is the caller's
+    ws = (Path(os.environ.get("TECHREFORM_STACK_CWD", ".")) / a.workspace).resolve()
+    for what, url, port, var in (
+        ("PostgreSQL", PG_ADMIN, 5432, "TECHREFORM_TEST_PG"),
+        ("Redis", REDIS, 6379, "TECHREFORM_TEST_REDIS"),
+    ):
+        if not reachable(url, port):
+            print(f"错误：连不上 {what}（{url}；另一地址用环境变量 {var} 给出）", file=sys.stderr)
+            return 1
+    if reachable(f"http://127.0.0.1:{a.port}", a.port):
+        print(f"错误：端口 {a.port} 已被占用；用 --port 换一个", file=sys.stderr)
+        return 1
     stack = Stack(workspace=ws, port=a.port, **({"tag": a.tag} if a.tag else {}))
     signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the stack as Ctrl-C does
     signal.signal(signal.SIGINT, _interrupt)  # also when started in the background (SIGINT ignored)
     stack.create_databases(reuse=bool(a.tag))
     env = stack.env()
+    status = 0
     try:
         if not (ws / "techreform.json").exists():
             subprocess.run(
@@ -456,13 +472,19 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(5)
     except KeyboardInterrupt:
         print("正在停止…", flush=True)
+    except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as e:  # a component ended
+        print(f"错误：部署未能启动或已中断：{e}", file=sys.stderr, flush=True)
+        status = 1
     finally:
         stack.stop(keep_home=True, keep_databases=True)
+        u = make_url(PG_ADMIN)
+        dropdb = f"dropdb -h {u.host or '127.0.0.1'} -p {u.port or 5432} -U {u.username or 'postgres'}"
         print(
             f"已停止；元数据库 {stack.meta_db}、数据仓库 {stack.warehouse_db} 保留（下次加 --tag {stack.tag} "
-            f"沿用），日志在 {stack.home}"
+            f"沿用），日志在 {stack.home}\n不再需要时删除这两个数据库：{dropdb} {stack.meta_db}；"
+            f"{dropdb} {stack.warehouse_db}"
         )
-    return 0
+    return status
 
 
 if __name__ == "__main__":
