@@ -2,8 +2,13 @@
 # Demo: a generated city (init --sample) over a whole year, then the whole cycle for each quarter,
 # through Airflow, on SQLite: receipts, reconciliations, the quarterly checks, the half-year bulletin
 # (Q2) and the annual assessment (Q4).
+CALLER=$PWD  # _env.sh moves to the project's folder: a relative <workspace> is the caller's
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
-WS=${1:-demo-ws}
+case ${1:-} in
+  "") WS=demo-ws ;;  # the project's own demo-ws/
+  /*) WS=$1 ;;
+  *) WS=$CALLER/$1 ;;
+esac
 YEAR=${YEAR:-2026}
 rm -rf "$WS"
 "${UV[@]}" run techreform init "$WS" --profile "${PROFILE:-luoyang-2021}" --sample --year "$YEAR" --quarters 4
