@@ -78,6 +78,15 @@ def check_file(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedRead
         unprocessable(p)
 
 
+def to_read(p: Pending, ws: Workspace) -> Path | None:
+    """The archived copy ``check_file`` reads, if it reads the file at all (a regular file of a
+    workbook's type)."""
+    sub = p.sub
+    if not sub.archive_path or Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
+        return None
+    return ws.root / sub.archive_path
+
+
 def _refused(e: FileRejected) -> Finding:
     """A file refused before or while it was read, in the words of the check that refused it."""
     if e.rule_id == "file_protected":
@@ -100,10 +109,10 @@ def _file_checks(p: Pending, profile: Profile, ws: Workspace, reader: IsolatedRe
         p.findings.append(file_finding("unknown_unit", unit_code=sub.unit_code))
     # the period its name gives, for the receipt of a file that cannot be read
     p.period = period_of(sub.file_name, {})[0]
-    if Path(sub.file_name).suffix.lower() not in READABLE_SUFFIXES:
+    path = to_read(p, ws)
+    if path is None:
         p.findings.append(file_finding("file_type"))
         return
-    path = ws.root / sub.archive_path
     try:
         isolated = reader is not None and reader.limits.isolate
         p.parsed = reader.read(path) if reader is not None and isolated else read_return(path)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.intake.files import Pending, check_file, unprocessable
+from techreform.intake.files import Pending, check_file, to_read, unprocessable
 from techreform.intake.history import earlier_returns, rounds, vanished
 from techreform.intake.inbox import keep_copy
 from techreform.intake.lock import workspace_lock
@@ -26,6 +26,8 @@ from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findi
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+READERS = 2  # reading processes of a run: the machine's two cores
 
 
 def _summary(p: Pending, status: str) -> str:
@@ -159,8 +161,10 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
         ).all()
         pending = [Pending(s) for s in subs]
         if pending:
-            # one reading process for the run, started again only after a file killed it
-            with IsolatedReader() as reader:
+            # two reading processes for the run (each started again only after a file killed it),
+            # reading ahead in the order the files are judged
+            with IsolatedReader(workers=READERS) as reader:
+                reader.expect([path for p in pending if (path := to_read(p, ws)) is not None])
                 for p in pending:
                     check_file(p, profile, ws, reader)
         run_rules(pending, lazy, "row")

@@ -21,10 +21,12 @@ BAD_CELLS = "_bad_cells"  # a row's key: the fields whose cell was answered here
 
 def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
     fields = {f.name: f for f in schema.FIELDS_BY_SHEET[sheet.kind]}
-    columns = [(name, f"{name}__raw", col, fields[name]) for name, col in sheet.columns.items()]
+    columns = [
+        (name, f"{name}__raw", col, fields[name], shown(col.header)) for name, col in sheet.columns.items()
+    ]
     out: list[Finding] = []
     for row in sheet.rows:
-        for name, raw_key, col, f in columns:
+        for name, raw_key, col, f, header in columns:
             raw = row.get(raw_key)
             if raw is None or not _suspect(raw, f, text_chars):  # the common case, cell by cell
                 continue
@@ -36,7 +38,7 @@ def cell_findings(sheet: Sheet, text_chars: int) -> list[Finding]:
                 "col_index": col.index,
                 "value": str(raw),  # shown (visible, cut) when the decision is recorded
             }
-            finding = _problem(raw, f, text_chars, where, shown(col.header))
+            finding = _problem(raw, f, text_chars, where, header)
             if finding is None:
                 continue
             out.append(finding)

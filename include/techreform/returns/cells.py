@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import unicodedata
+from functools import cache
 from typing import Any
 
 from techreform.reference.periods import month_index
@@ -143,12 +144,25 @@ def parse_month(value: Any) -> tuple[int | None, bool]:
     return None, False
 
 
+_CODE_SPACE = re.compile(r"[\s\u3000]")
+_CODE_DASH = re.compile(r"[‐‑‒–—―−－]")
+_SPACES = re.compile(r"\s+")
+_TRAILING_REMARK = re.compile(r"[（(].*[)）]$")
+_YEAR_SUFFIX = re.compile(r"\s*年度?$")
+
+
+@cache
+def _values_of(f: Field) -> frozenset[str]:
+    """A field's value list (``Field.enum``, a lookup in the rule book), once per field."""
+    return frozenset(f.enum)
+
+
 def normalize_code(value: Any) -> str | None:
     s = clean_text(value)
     if s is None:
         return None
-    s = re.sub(r"[\s\u3000]", "", s)
-    return re.sub(r"[‐‑‒–—―−－]", "-", s).upper()
+    s = _CODE_SPACE.sub("", s)
+    return _CODE_DASH.sub("-", s).upper()
 
 
 def normalize_industry(value: Any) -> str | None:
@@ -173,7 +187,7 @@ def convert(f: Field, raw: Any, text: str, factor: float) -> tuple[Any, bool]:
         return n, ok
     if f.kind == "int":
         if f.name == "year" and isinstance(raw, str):
-            raw = re.sub(r"\s*年度?$", "", raw.strip())  # 认定年份 "2026年"
+            raw = _YEAR_SUFFIX.sub("", raw.strip())  # 认定年份 "2026年"
         n, ok = parse_number(raw)
         if n is not None and not float(n).is_integer():
             return None, False
@@ -189,8 +203,9 @@ def convert(f: Field, raw: Any, text: str, factor: float) -> tuple[Any, bool]:
     if f.kind == "phone":
         return text, True
     if f.kind == "enum":
-        text = re.sub(r"\s+", "", text)
-        if f.enum and text not in f.enum:  # 国家级（工信部）, 续建（主体完工）: the listed value and a remark
-            head = re.sub(r"[（(].*[)）]$", "", text)
-            text = head if head in f.enum else text
+        text = _SPACES.sub("", text)
+        values = _values_of(f)
+        if values and text not in values:  # 国家级（工信部）, 续建（主体完工）: the listed value and a remark
+            head = _TRAILING_REMARK.sub("", text)
+            text = head if head in values else text
     return text, True

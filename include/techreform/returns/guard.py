@@ -142,9 +142,12 @@ def _inspect_zip(zf: zipfile.ZipFile, limits: Limits) -> Inspection:
         raise FileRejected(
             _TOO_LARGE, f"文件解压后共{total / 2**20:.0f} MB，超过{limits.total_mb} MB 的上限：{_ADVICE}"
         )
+    from techreform.returns.sheetscan import scan_plain  # (it builds on this module)
+
     out = Inspection()
     for name, member in _sheet_members(zf, limits).items():
-        out.error_cells[name] = _scan_sheet(zf, member, name, limits)
+        errors = scan_plain(zf, member, limits)  # a plain sheet at C speed; None: expat decides
+        out.error_cells[name] = errors if errors is not None else _scan_sheet(zf, member, name, limits)
     return out
 
 
@@ -182,7 +185,7 @@ def _read_bounded(zf: zipfile.ZipFile, member: str, limits: Limits) -> bytes:
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def _ref(text: str | None) -> tuple[int, int] | None:
+def ref_of(text: str | None) -> tuple[int, int] | None:
     """'XFD1048576' → (1048576, 16384), 1-based."""
     m = _REF.match(text or "")
     if not m:
@@ -217,7 +220,7 @@ class _SheetScan:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         tag = name.rsplit(":", 1)[-1]
         if tag == "c":
-            at = _ref(attrs.get("r"))
+            at = ref_of(attrs.get("r"))
             self.row, self.col = at if at else (max(self.row, 1), self.col + 1)
             self.cell_type, self.filled, self.text = attrs.get("t"), False, []
         elif tag in ("v", "is"):
@@ -264,7 +267,7 @@ class _SheetScan:
             self.errors[(self.row - 1, self.col - 1)] = text
 
     def _dimension(self, ref: str) -> None:
-        corner = _ref(ref.split(":")[-1])
+        corner = ref_of(ref.split(":")[-1])
         if corner:
             self._check_extent(*corner, "声明的区域延伸")
 

@@ -42,6 +42,13 @@ def _alias_table(fields: tuple[Field, ...]) -> dict[str, str]:
 _ALIASES = {kind: _alias_table(fields_of(kind)) for kind in ALL_KINDS}
 
 
+# any alias of two characters or more, as one pattern: a header holding none is no field's
+_ANY_ALIAS = {
+    kind: re.compile("|".join(re.escape(a) for a in sorted(table, key=len, reverse=True) if len(a) >= 2))
+    for kind, table in _ALIASES.items()
+}
+
+
 _TEMPLATE_HEADERS = {kind: {_header_key(f.header) for f in fields_of(kind)} for kind in ALL_KINDS}
 
 
@@ -83,7 +90,11 @@ def header_match(text: str, kind: str) -> tuple[str, int] | None:
     fields = {f.name: f for f in fields_of(kind)}
     if key in table:
         return table[key], 3 if key in _TEMPLATE_HEADERS[kind] else 2
-    best = max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
+    best = (
+        max((a for a in table if len(a) >= 2 and a in key), key=len, default=None)
+        if _ANY_ALIAS[kind].search(key)
+        else None
+    )
     if best is None:
         if "完成" in key and "投资" in key and kind == schema.PROJECT_SHEET:  # 1-3月完成投资
             best = (

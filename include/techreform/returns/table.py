@@ -108,6 +108,9 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
         c for c, (fname, _) in found.items() if fname in key_fields and fields[fname].kind != "amount"
     ]
     amount_cols = [c for c, (fname, _) in found.items() if fields[fname].kind == "amount"]
+    # one key string per column, not one per row: the rows travel pickled from the reading process
+    raw_keys = {fname: f"{fname}__raw" for fname, _ in found.values()}
+    invalid_keys = {fname: f"{fname}__invalid" for fname, _ in found.values()}
     for r in range(hr + 1, len(grid)):
         values = grid[r]
         texts = [clean_text(v) for v in values]  # each cell cleaned once: this loop is the hot path
@@ -157,9 +160,9 @@ def read_sheet(name: str, grid: list[list[Any]], merged: list, kind: str) -> She
             )
             row[fname] = value
             # "—", "/", "无": nothing written, so a required cell holding one is missing
-            row[f"{fname}__raw"] = None if blank or (value is None and ok) else raw
+            row[raw_keys[fname]] = None if blank or (value is None and ok) else raw
             if not ok:
-                row[f"{fname}__invalid"] = texts[c]
+                row[invalid_keys[fname]] = texts[c]
         sheet.rows.append(row)
     return sheet
 
