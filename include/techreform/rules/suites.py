@@ -153,6 +153,7 @@ class Validator:
         ).validate_expectation_suite(definition.suite)
         out: list[tuple[Rule, int]] = []
         for r in result.results:
+            assert r.expectation_config is not None  # a suite's results carry their expectation
             meta = r.expectation_config.meta
             rule = self._rule_by_key[(sheet, meta["rule_id"], meta["field"])]
             if r.exception_info and r.exception_info.get("raised_exception"):
