@@ -167,6 +167,8 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
                 reader.expect([path for p in pending if (path := to_read(p, ws)) is not None])
                 for p in pending:
                     check_file(p, profile, ws, reader)
+                    if p.can_validate_rows:  # the rules will run: their validator is built meanwhile
+                        lazy.start()
         run_rules(pending, lazy, "row")
         for round_ in rounds(pending):
             earlier = earlier_returns(session, round_)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -154,14 +155,40 @@ def _run_rules_batch(
 
 
 class LazyValidator:
-    """Build the GX context only if some file gets as far as row validation."""
+    """Build the GX context only if some file gets as far as row validation.
+
+    ``start`` builds it in a background thread (GX's import and the suites take seconds), so that
+    it overlaps the reading, during which the main process mostly waits on the reading processes.
+    Should that build fail, it is built again in the caller's thread on first use: its error
+    surfaces there as it always did. Never started, nothing is built."""
 
     def __init__(self, profile: Profile, validator: Any = None) -> None:
         self.profile, self._v = profile, validator
+        self._thread: threading.Thread | None = None
+        self._built: Any = None
+
+    def start(self) -> None:
+        if self._v is not None or self._thread is not None:
+            return
+        # a daemon: abandoned (the run failed before the rules), it does not hold up the end
+        self._thread = threading.Thread(target=self._build, name="techreform-gx-validator", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            from techreform.rules import Validator
+
+            self._built = Validator(self.profile)
+        except Exception:  # told again, from the caller's thread, when the validator is first used
+            log.debug("building the validator in the background failed", exc_info=True)
 
     def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row"):
         if self._v is None:
-            from techreform.rules import Validator
+            if self._thread is not None:
+                self._thread.join()
+                self._v, self._built = self._built, None
+            if self._v is None:
+                from techreform.rules import Validator
 
-            self._v = Validator(self.profile)
+                self._v = Validator(self.profile)
         return self._v.failures(sheet, frame, stage)

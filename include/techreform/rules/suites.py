@@ -71,6 +71,22 @@ def row_condition(text: str):
     return ops[op](Column(name=column), value)
 
 
+_COLUMN_KEYS = ("column", "column_A", "column_B")
+
+
+def _columns_used(rules: list[Rule]) -> list[str]:
+    """The columns a suite's expectations read (their columns, row conditions), and the row id."""
+    out = [ROW_ID]
+    for rule in rules:
+        names = [rule.kwargs[k] for k in _COLUMN_KEYS if isinstance(rule.kwargs.get(k), str)]
+        names += list(rule.kwargs.get("column_list") or ())
+        condition = rule.kwargs.get("row_condition")
+        if isinstance(condition, str) and (m := _CONDITION.match(condition)):
+            names.append(m.group(1))
+        out += [n for n in names if n not in out]
+    return out
+
+
 class Validator:
     """A GX context with one suite per sheet, built once and used for many batches."""
 
@@ -84,6 +100,7 @@ class Validator:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         source = self.context.data_sources.add_pandas("returns")
         self.definitions = {}
+        self.columns: dict[tuple[str, str], list[str]] = {}
         extra = sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
         for sheet in (schema.PROJECT_SHEET, schema.RECOGNITION_SHEET):
             asset = source.add_dataframe_asset(f"{sheet}")
@@ -92,11 +109,9 @@ class Validator:
                 name = f"{profile.id}-{sheet}-{stage}"
                 # the suite whole, then stored once: added one by one, each expectation would
                 # store (serialise) the whole suite again, seconds for the ~60 of a return
-                expectations = [
-                    self._expectation(rule, extra)
-                    for rule in self.rules
-                    if rule.sheet == sheet and rule.stage == stage
-                ]
+                rules = [rule for rule in self.rules if rule.sheet == sheet and rule.stage == stage]
+                expectations = [self._expectation(rule, extra) for rule in rules]
+                self.columns[(sheet, stage)] = _columns_used(rules)
                 suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
                 self.definitions[(sheet, stage)] = self.context.validation_definitions.add(
                     gx.ValidationDefinition(name=f"{name}-validation", data=batch, suite=suite)
@@ -117,20 +132,28 @@ class Validator:
         """(rule, row id) for every cell that breaks a rule of a stage, over a whole batch of rows."""
         if frame.empty or (sheet, stage) not in self.definitions:
             return []
+        from great_expectations.validator.v1_validator import Validator as RunOnBatch
+
         definition = self.definitions[(sheet, stage)]
-        # Batch.validate, not ValidationDefinition.run: the same validation, without serialising
-        # every result into the context's result store (nobody reads it; the findings are kept).
-        batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            definition.suite,
+        # Only the columns the suite's expectations read: GX copies the frame for every
+        # expectation that drops nulls or has a row condition, and hashes it for the batch id.
+        # (A column the suite names but the frame lacks is left for GX to report, as before.)
+        frame = frame[[c for c in self.columns[(sheet, stage)] if c in frame.columns]]
+        # What ValidationDefinition.run does, without serialising every result into the
+        # context's result store (nobody reads it; the findings are kept), and what
+        # Batch.validate does without getting (and hashing) the batch a second time.
+        result = RunOnBatch(
+            batch_definition=definition.batch_definition,
+            batch_parameters={"dataframe": frame},
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [ROW_ID],
                 "return_unexpected_index_query": False,
             },
-        )
+        ).validate_expectation_suite(definition.suite)
         out: list[tuple[Rule, int]] = []
         for r in result.results:
+            assert r.expectation_config is not None  # a suite's results carry their expectation
             meta = r.expectation_config.meta
             rule = self._rule_by_key[(sheet, meta["rule_id"], meta["field"])]
             if r.exception_info and r.exception_info.get("raised_exception"):

@@ -68,6 +68,12 @@ class Exact(TypeDecorator[Decimal]):
         return d.quantize(self.quantum, rounding=ROUND_HALF_UP)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if type(value) is float and dialect.name == "sqlite":
+            # Most amounts as read: no exponent, no more decimals than the scale. Rounding leaves
+            # those as they are, and the float of their Decimal is the float itself.
+            text = repr(value)
+            if "e" not in text and "n" not in text and len(text) - text.index(".") - 1 <= self.scale:
+                return value
         d = self.to_decimal(value)
         if d is None or dialect.name != "sqlite":
             return d
