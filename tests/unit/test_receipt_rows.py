@@ -69,9 +69,9 @@ def test_same_bytes_as_openpyxl_append() -> None:
     assert _book(True) == _book(False)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the open sheet
 def test_text_lxml_refuses_is_refused() -> None:
     """openpyxl's append fails on it when the sheet is written; so does the copy, at once."""
     ws = Workbook(write_only=True).create_sheet("表")
     with pytest.raises(ValueError, match="XML compatible"):
         CopiedRows(ws).append(["\ufffe"])
+    ws.close()

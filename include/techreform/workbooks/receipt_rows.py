@@ -33,6 +33,7 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\r]")
 _ODD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]")
 _ERRORS = frozenset(ERROR_CODES)
 _MAX_TEXT = 32767
+_TEXTS_KEPT = 20_000
 
 
 class CopiedRows:
@@ -50,6 +51,7 @@ class CopiedRows:
         self._letters: list[str] = []
         self._epoch = ws.parent.epoch
         self._iso = ws.parent.iso_dates
+        self._texts: dict[str, str] = {}  # text -> its cell's XML after the reference
 
     def append(self, values: list[Any]) -> None:
         """As ``ws.append(values)``: None is no cell; a Cell is written with its style."""
@@ -90,13 +92,19 @@ class CopiedRows:
         return "".join(self.rows), len(self.rows), len(self._letters)
 
     def _text(self, ref: str, v: str, r: int, c: int) -> str:
-        if len(v) > _MAX_TEXT or (len(v) > 1 and v[0] == "=") or _ODD_TEXT.search(v):
-            return self._by_openpyxl(WriteOnlyCell(self._ws, v), r, c)
-        if not v:
-            return f'<c r="{ref}" t="inlineStr"></c>'
-        if v in _ERRORS:
-            return f'<c r="{ref}" t="e"><v>{v}</v></c>'
-        return f'<c r="{ref}" t="inlineStr">{_inline(v)}</c>'
+        tail = self._texts.get(v)  # a sheet repeats much of its text (kinds, places, yes/no)
+        if tail is None:
+            if len(v) > _MAX_TEXT or (len(v) > 1 and v[0] == "=") or _ODD_TEXT.search(v):
+                return self._by_openpyxl(WriteOnlyCell(self._ws, v), r, c)
+            if not v:
+                tail = ' t="inlineStr"></c>'
+            elif v in _ERRORS:
+                tail = f' t="e"><v>{v}</v></c>'
+            else:
+                tail = f' t="inlineStr">{_inline(v)}</c>'
+            if len(self._texts) < _TEXTS_KEPT:
+                self._texts[v] = tail
+        return f'<c r="{ref}"{tail}'
 
     def _cell(self, ref: str, cell: Any, r: int, c: int) -> str:  # Any: private attributes read
         """A cell made by openpyxl (styled, or with a comment), as openpyxl writes it."""

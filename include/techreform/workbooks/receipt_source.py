@@ -336,9 +336,18 @@ def print_setup(ws, sheet: SourceSheet, widths: dict[int, float], header: _Heade
 _HEADER_WRAP = 12  # a header wider than this is written on two lines
 
 
+_NARROW = re.compile("[\x00-\u2e7f]+")
+
+
 def _width(s: str) -> int:
-    """Display width: a CJK character counts double."""
-    return len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
+    """Display width: a CJK character (above U+2E7F) counts double.
+
+    >>> _width("abc"), _width("技改2026"), _width("\u2e7f\u2e80")
+    (3, 8, 3)
+    """
+    if s.isascii():
+        return len(s)
+    return len(s) + len(_NARROW.sub("", s))
 
 
 def set_widths(ws, sheet: SourceSheet, header_row: int | None = None) -> dict[int, float]:
