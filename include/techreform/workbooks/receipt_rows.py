@@ -1,5 +1,6 @@
-"""The rows of a receipt's copied sheet written as sheet XML, byte for byte as openpyxl's write-only
-``append`` writes them, and spliced into the saved sheet by ``workbooks.common.stable_bytes``.
+"""The rows of a receipt's sheets (the copies of the county's sheets, and the 回执 sheet) written as
+sheet XML, byte for byte as openpyxl's write-only ``append`` writes them, and spliced into the saved
+sheet by ``workbooks.common.stable_bytes``.
 
 A copied sheet is mostly plain values (text, numbers) with a few styled cells (the header, dates,
 the marked cells and their comments). openpyxl spends some 15 µs on every cell (a cell object, its

@@ -233,7 +233,7 @@ def write_copy(
     for excel_row in range(1, n_rows + 1):
         i = excel_row - 1 - sheet.row0
         src = sheet.rows[i] if 0 <= i < len(sheet.rows) else ()
-        values = pad + [_value(ws, v) for v in src]
+        values = pad + [v if type(v) is float else _value(ws, v) for v in src]  # most are numbers
         if excel_row == header_row:  # long headers wrap, as they do on the template
             values = [styled_cell(ws, v, alignment=WRAP_CENTER) if isinstance(v, str) else v for v in values]
             if any(isinstance(v, str) and _width(v) > _HEADER_WRAP for v in src):
