@@ -19,6 +19,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from techreform.workbooks import streamed
 
@@ -266,28 +267,46 @@ def save_stable(wb: Workbook, path: Path) -> bool:
 
 def stable_bytes(wb: Workbook) -> bytes:
     """The workbook as saved, with fixed times inside (the properties and every zip member's time):
-    the same content gives the same bytes, whenever and on whichever worker it is written."""
+    the same content gives the same bytes, whenever and on whichever worker it is written.
+
+    Each member is fixed as openpyxl writes it into the archive (not saved, read back and
+    compressed again)."""
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.lastModifiedBy = "techreform"
-    raw = io.BytesIO()
-    wb.save(raw)
-    later = streamed.pending(wb)
+    if wb.write_only and not wb.worksheets:  # as Workbook.save
+        wb.create_sheet()
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time regardless
-                data = _fixed_core(data)
-            elif info.filename in later:
-                data = streamed.add_to_sheet(data, later[info.filename])
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, data)
+    archive = _StableZip(out, wb)
+    ExcelWriter(wb, archive).save()  # closes the archive
     return out.getvalue()
+
+
+class _StableZip(zipfile.ZipFile):
+    """openpyxl's archive, each member written with a fixed time, docProps/core.xml without the
+    save time, and a sheet with streamed rows (``streamed``) with them."""
+
+    def __init__(self, out: io.BytesIO, wb: Workbook) -> None:
+        super().__init__(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._wb = wb
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as src:  # a write-only sheet, from its temporary file
+            self.writestr(arcname or os.path.basename(filename), src.read())
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name == "docProps/core.xml":  # openpyxl stamps the save time regardless
+            data = _fixed_core(data)
+        elif name.startswith("xl/worksheets/"):
+            later = streamed.pending(self._wb)  # by then this sheet has its number, and path
+            if name in later:
+                data = streamed.add_to_sheet(data, later[name])
+        fixed = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
+        fixed.compress_type = zipfile.ZIP_DEFLATED
+        super().writestr(fixed, data)
 
 
 def _fixed_core(xml: bytes) -> bytes:

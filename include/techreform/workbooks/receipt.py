@@ -10,7 +10,8 @@ A receipt is one .xlsx workbook:
    holding the message(s).
 
 The workbook is written with openpyxl's write-only mode (streamed, about ten times faster than a
-normal workbook) and moved into place atomically, so a county never opens a half-written file.
+normal workbook), its rows as openpyxl writes them but without a cell object for each plain value
+(``receipt_rows``), and moved into place atomically, so a county never opens a half-written file.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from techreform.reference.schema import (
 from techreform.rules import rule_title
 from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
 from techreform.workbooks.common import stable_bytes
+from techreform.workbooks.receipt_rows import CopiedRows
 from techreform.workbooks.receipt_source import (
     SheetNames,
     attached_text,
@@ -251,10 +253,11 @@ def _write_receipt_sheet(
     row = 1
     ws.row_dimensions[row].height = 32
     ws.merged_cells.add(f"A{row}:{_LAST_COL}{row}")
-    ws.append(
+    rows = CopiedRows(ws)  # as ws.append (receipt_rows)
+    rows.append(
         [styled_cell(ws, TITLE, font=Font(bold=True, size=18), alignment=Alignment(horizontal="center"))]
     )
-    ws.append([])
+    rows.append([])
     row = 3
     for label, value, font in facts:
         ws.merged_cells.add(f"A{row}:B{row}")
@@ -263,7 +266,7 @@ def _write_receipt_sheet(
             ws.row_dimensions[row].height = 30
         elif len(value) > 90:
             ws.row_dimensions[row].height = 15 * (len(value) // 90 + 1)
-        ws.append(
+        rows.append(
             [
                 styled_cell(ws, label, font=LABEL_FONT, fill=LABEL_FILL, alignment=WRAP),
                 None,
@@ -272,13 +275,15 @@ def _write_receipt_sheet(
         )
         row += 1
 
-    ws.append([])
-    ws.append([styled_cell(ws, "审核发现明细", font=Font(bold=True, size=12))])
+    rows.append([])
+    rows.append([styled_cell(ws, "审核发现明细", font=Font(bold=True, size=12))])
     row += 2
-    ws.append([styled_cell(ws, h, font=LABEL_FONT, fill=HEADER_FILL, border=BORDER) for h in _TABLE_HEADERS])
+    rows.append(
+        [styled_cell(ws, h, font=LABEL_FONT, fill=HEADER_FILL, border=BORDER) for h in _TABLE_HEADERS]
+    )
     ws.print_title_rows = f"{row}:{row}"
     if not findings:
-        ws.append([styled_cell(ws, "无", border=BORDER)])
+        rows.append([styled_cell(ws, "无", border=BORDER)])
     for i, f in enumerate(findings, 1):
         row += 1
         # wrapped cells do not grow by themselves in every viewer: size the row for its longest text
@@ -301,7 +306,7 @@ def _write_receipt_sheet(
         if target:
             row_cell.hyperlink = Hyperlink(ref="", location=target, tooltip="转到原表单元格")
             style(row_cell, font=LINK_FONT, border=BORDER, alignment=WRAP_CENTER)
-        ws.append(
+        rows.append(
             [
                 styled_cell(ws, i, border=BORDER, alignment=WRAP_CENTER),
                 styled_cell(
@@ -320,6 +325,7 @@ def _write_receipt_sheet(
                 styled_cell(ws, f.message, border=BORDER, alignment=WRAP),
             ]
         )
+    rows.close()
 
 
 def _period_text(period: str | None) -> str:

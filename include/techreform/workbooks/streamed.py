@@ -17,14 +17,13 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.dimensions import RowDimension
-from openpyxl.worksheet.worksheet import Worksheet
 
 _NUMBERS = (int, float, Decimal)  # bool is an int: openpyxl writes it as a boolean (t="b")
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -93,15 +92,25 @@ def _cell(ref: str, style: int, v: Any) -> str:
     raise ValueError(f"Cannot convert {v!r} to Excel")
 
 
+class SheetRows(Protocol):
+    """Rows kept as XML until the save: ``StreamedRows``, ``receipt_rows.CopiedRows``."""
+
+    @property
+    def rows(self) -> Sequence[Any]: ...
+
+    def xml(self) -> tuple[str, int, int]: ...
+
+
 # the streamed rows of each worksheet, until its workbook is saved
-_PENDING: weakref.WeakKeyDictionary[Worksheet, StreamedRows] = weakref.WeakKeyDictionary()
+_PENDING: weakref.WeakKeyDictionary[Any, SheetRows] = weakref.WeakKeyDictionary()
 
 
-def keep(ws: Worksheet, rows: StreamedRows) -> None:
+def keep(ws: Any, rows: SheetRows) -> None:
+    """Rows to add to this sheet (a normal or a write-only one) when its workbook is saved."""
     _PENDING[ws] = rows
 
 
-def pending(wb: Any) -> dict[str, StreamedRows]:
+def pending(wb: Any) -> dict[str, SheetRows]:
     """The streamed rows of a saved workbook's sheets, by the sheet's member name in the file."""
     return {ws.path.lstrip("/"): _PENDING[ws] for ws in wb.worksheets if ws in _PENDING}
 
@@ -109,7 +118,7 @@ def pending(wb: Any) -> dict[str, StreamedRows]:
 _DIMENSION = re.compile(rb'<dimension ref="([^"]*)"\s*/>')
 
 
-def add_to_sheet(xml: bytes, rows: StreamedRows) -> bytes:
+def add_to_sheet(xml: bytes, rows: SheetRows) -> bytes:
     """The sheet openpyxl saved with the streamed rows at the end of its data, and its dimension
     widened to them."""
     body, last_row, widest = rows.xml()
