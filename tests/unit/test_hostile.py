@@ -10,6 +10,7 @@ import hashlib
 import math
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from techreform import warehouse as wh
 from techreform.returns.guard import FileRejected, Limits
 from techreform.returns.isolation import IsolatedReader
-from tests.conftest import OTHER_UNIT, PROFILE_ID, IntakeWorkspace, meta_for, rows
+from tests.conftest import OTHER_UNIT, PROFILE_ID, IntakeWorkspace, meta_for, rows, write_return
 from tests.support.hostile import CASES, Case, build_all, valid, xfd_cell
 
 THIRD_UNIT = "410302"
@@ -184,6 +185,21 @@ def test_a_file_read_too_long_is_answered(tmp_path):
     with IsolatedReader(Limits(seconds=0)) as reader, pytest.raises(FileRejected) as e:
         reader.read(good)
     assert e.value.rule_id == "file_too_slow"
+
+
+@pytest.mark.slow  # waits past the time limit on purpose
+def test_answers_read_ahead_are_taken_after_the_time_limit(tmp_path):
+    """Two workers read two files ahead; the judging takes them only after the time limit. Each
+    was read in time, and the larger one's answer (more than a pipe holds) is still taken."""
+    big = tmp_path / "big.xlsx"
+    write_return(big, rows(600), meta=meta_for())
+    good = valid(tmp_path / "good.xlsx")
+    with IsolatedReader(Limits(seconds=4), workers=2) as reader:
+        reader.expect([big, good])
+        time.sleep(7)
+        first, second = reader.read(big), reader.read(good)
+    assert first.projects is not None and len(first.projects.rows) == 600
+    assert second.projects is not None and len(second.projects.rows) == 3
 
 
 def test_limits_come_from_the_environment(monkeypatch):

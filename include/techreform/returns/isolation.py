@@ -96,6 +96,9 @@ def serve(limits: Limits) -> None:
         _write_frame(out, (time.monotonic() - started, answer))
 
 
+_TAKE_SECONDS = 30.0  # to take the rest of an answer whose first bytes came in time
+
+
 class _Worker:
     """One reading process and the file it is reading, if any."""
 
@@ -131,7 +134,11 @@ class _Worker:
         self.path = None
         try:
             (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, self.deadline))
-            elapsed, answer = pickle.loads(_read_exactly(fd, size, self.deadline))
+            # The worker has read the file (it writes its answer after): an answer read ahead may
+            # have waited in the pipe past the deadline, the worker blocked on writing the rest of
+            # it; the rest is taken with time to spare (the worker's own time says if it was late).
+            body_deadline = max(self.deadline, time.monotonic() + _TAKE_SECONDS)
+            elapsed, answer = pickle.loads(_read_exactly(fd, size, body_deadline))
         except TimeoutError:
             self.stop()
             return ("slow",)
