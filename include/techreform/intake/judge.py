@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -27,7 +28,8 @@ from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-READERS = 2  # reading processes of a run: the machine's two cores
+# reading processes of a run: two where there are two cores (each holds one return in memory)
+READERS = max(1, min(2, os.cpu_count() or 1))
 
 
 def _summary(p: Pending, status: str) -> str:
