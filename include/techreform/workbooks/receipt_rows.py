@@ -20,7 +20,7 @@ from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
-from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -28,11 +28,8 @@ from openpyxl.xml.functions import xmlfile
 
 from techreform.workbooks import streamed
 
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_NEEDS_ESCAPE = re.compile(r"[&<>\r]")
 # text lxml may refuse or write otherwise: left to openpyxl's own writer
 _ODD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U00010000-\U0010ffff]")
-_ERRORS = frozenset(ERROR_CODES)
 _MAX_TEXT = 32767
 _TEXTS_KEPT = 20_000
 
@@ -99,7 +96,7 @@ class CopiedRows:
                 return self._by_openpyxl(WriteOnlyCell(self._ws, v), r, c)
             if not v:
                 tail = ' t="inlineStr"></c>'
-            elif v in _ERRORS:
+            elif v in streamed.ERRORS:
                 tail = f' t="e"><v>{v}</v></c>'
             else:
                 tail = f' t="inlineStr">{_inline(v)}</c>'
@@ -129,11 +126,11 @@ class CopiedRows:
         if kind == "s" and type(value) is str and not _ODD_TEXT.search(value):
             return f'<c r="{ref}"{s} t="inlineStr">{_inline(value)}</c>'
         if kind == "n" and (type(value) is float or type(value) is int):
-            number = _plain_number(value)
+            number = streamed.plain_number(value)
             if number is not None:
                 return f'<c r="{ref}"{s} t="n"><v>{number}</v></c>'
         if kind == "d" and not self._iso and _naive_date(value):
-            number = _plain_number(to_excel(value, self._epoch))
+            number = streamed.plain_number(to_excel(value, self._epoch))
             if number is not None:
                 return f'<c r="{ref}"{s} t="n"><v>{number}</v></c>'
         return self._by_openpyxl(cell, r, c, comment_taken=True)
@@ -159,20 +156,13 @@ def _naive_date(v: Any) -> bool:
 
 
 def _inline(text: str) -> str:
-    escaped = text.translate(_ESCAPE) if _NEEDS_ESCAPE.search(text) else text
+    escaped = streamed.escaped(text)
     if not escaped.isascii():  # the sheet is written in ASCII: other characters as references
         escaped = escaped.encode("ascii", "xmlcharrefreplace").decode("ascii")
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f"<is><t{space}>{escaped}</t></is>"
 
 
-def _plain_number(v: float | int) -> str | None:
-    """``%.16g`` as openpyxl writes a number; None for NaN and infinities (left to openpyxl)."""
-    if v != v or v in (float("inf"), float("-inf")):
-        return None
-    return "%.16g" % v  # noqa: UP031  # as openpyxl
-
-
 def _number(ref: str, v: float | int) -> str | None:
-    number = _plain_number(v)
+    number = streamed.plain_number(v)
     return None if number is None else f'<c r="{ref}" t="n"><v>{number}</v></c>'

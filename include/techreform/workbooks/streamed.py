@@ -28,7 +28,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 _NUMBERS = (int, float, Decimal)  # bool is an int: openpyxl writes it as a boolean (t="b")
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _NEEDS_ESCAPE = re.compile(r"[&<>\r]")
-_ERRORS = frozenset(ERROR_CODES)
+ERRORS = frozenset(ERROR_CODES)
 
 
 @dataclass
@@ -79,17 +79,27 @@ def _cell(ref: str, style: int, v: Any) -> str:
             raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
         if not text:
             return f'<c r="{ref}" s="{style}" t="inlineStr"/>'
-        if text in _ERRORS:
+        if text in ERRORS:
             return f'<c r="{ref}" s="{style}" t="e"><v>{text}</v></c>'
-        escaped = text.translate(_ESCAPE) if _NEEDS_ESCAPE.search(text) else text
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escaped(text)}</t></is></c>'
     if isinstance(v, bool):
         return f'<c r="{ref}" s="{style}" t="b"><v>{int(v)}</v></c>'
     if isinstance(v, _NUMBERS):
-        number = "" if v != v or v in (float("inf"), float("-inf")) else "%.16g" % v  # noqa: UP031  # as openpyxl
-        return f'<c r="{ref}" s="{style}" t="n"><v>{number}</v></c>'
+        return f'<c r="{ref}" s="{style}" t="n"><v>{plain_number(v) or ""}</v></c>'
     raise ValueError(f"Cannot convert {v!r} to Excel")
+
+
+def escaped(text: str) -> str:
+    """Text as openpyxl escapes it in a cell (``&``, ``<``, ``>`` and carriage returns)."""
+    return text.translate(_ESCAPE) if _NEEDS_ESCAPE.search(text) else text
+
+
+def plain_number(v: float | int | Decimal) -> str | None:
+    """A number as openpyxl writes it (``%.16g``); None for NaN and the infinities."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return None
+    return "%.16g" % v  # noqa: UP031  # as openpyxl
 
 
 class SheetRows(Protocol):
