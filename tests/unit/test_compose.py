@@ -246,10 +246,22 @@ def test_dockerfile_airflow_version_matches_pyproject():
 
 def test_dockerfile_keeps_airflow_pinned():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    pip_lines = [line for line in dockerfile.splitlines() if "pip install" in line]
+    pip_lines = [line for line in dockerfile.splitlines() if "pip install" in line and "/opt/airflow" in line]
     assert pip_lines, "Dockerfile should pip install the project"
     pinned = f"apache-airflow=={_pinned_airflow_version()}"
     assert all(pinned in line or "apache-airflow==${AIRFLOW_VERSION}" in line for line in pip_lines)
+
+
+def test_dockerfile_installs_the_locked_versions():
+    """The image gets the versions the tests ran with: uv.lock, exported as pip constraints."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = re.search(r"^COPY\b.*\buv\.lock\b", dockerfile, flags=re.MULTILINE)
+    assert copied, "the Dockerfile should copy uv.lock"
+    export = re.search(r"uv export --frozen --no-dev --no-emit-project --no-hashes -o (\S+)", dockerfile)
+    assert export, "the Dockerfile should export uv.lock as constraints"
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line and "-e /opt/airflow" in line]
+    assert installs and all(f"-c {export.group(1)}" in line for line in installs)
+    assert dockerfile.index(copied.group(0)) < dockerfile.index(export.group(0))
 
 
 def test_dockerignore_keeps_context_small():
