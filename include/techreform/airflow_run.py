@@ -12,7 +12,8 @@ import gc
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -170,20 +171,25 @@ def newest_api_only() -> bool:
     return True
 
 
-def settle_heap() -> None:
-    """Keep what the process holds now out of the cyclic garbage collector's full passes.
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep what the process holds now out of the cyclic garbage collector's full passes while a DAG
+    runs.
 
-    Before a DAG runs, the process holds a million objects or so that it keeps to its end
+    Before a DAG runs, the process holds a million objects or so that outlive the DAG's run
     (Airflow and the stack's modules, the DAGs, the execution API, what earlier steps cached). The
     collector's full passes, which a step's own allocations set off a dozen times, went over all of
     them each time: about 6 of a province run's CPU seconds. ``gc.freeze()`` moves them to the
     permanent generation, which the passes skip; they are still freed by reference counting as
-    usual, and only garbage in reference cycles among them stays until the process ends: at a
-    province run's step boundaries 10,000-110,000 small objects, measured, less than a pass over
-    the heap to free them would cost. Only for ``techreform run``, whose process ends with the run
-    (``cli.program`` freezes the rest then).
+    usual. ``gc.unfreeze()`` after the run gives them back to the collector, so nothing outlasts
+    the call (garbage in cycles among them, 10,000-110,000 small objects at a province run's step
+    boundaries, is collected later as before).
     """
     gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def run_dag(
@@ -214,6 +220,6 @@ def run_dag(
     if dag is None:
         raise KeyError(f"找不到 DAG {dag_id}")
     newest_api_only()
-    settle_heap()
-    run = dag.test(run_conf=conf)
+    with heap_frozen():
+        run = dag.test(run_conf=conf)
     return str(getattr(run.state, "value", run.state))

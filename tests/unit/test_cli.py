@@ -180,3 +180,15 @@ def test_the_command_says_everything_through_a_pipe_and_exits_with_its_status(tm
     assert said[0].startswith(f"已创建工作区 {ws}") and said[-1].startswith("已建立数据仓库"), said
     wrong = run("run", str(tmp_path / "nowhere"), "--period", "2026Q1")
     assert wrong.returncode == 2 and wrong.stderr.startswith("错误：")
+
+
+def test_a_dags_run_has_the_heap_frozen_and_nothing_outlasts_it():
+    import gc
+
+    from techreform.airflow_run import heap_frozen
+
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), heap_frozen():
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("a failed run")
+    assert gc.get_freeze_count() == 0

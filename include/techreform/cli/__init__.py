@@ -98,7 +98,8 @@ def program() -> NoReturn:
     A run leaves the process holding millions of objects (Airflow's, its ORM's, the steps' tables).
     At exit the interpreter runs its cyclic garbage collector over all of them several times, only
     to free memory that the exit returns anyway: about 5 s after a province run, 2-5 s after an
-    empty one. ``gc.freeze()`` first puts them out of that collector's reach. Nothing else about
+    empty one. ``gc.freeze()`` first puts them out of that collector's reach (as
+    ``airflow_run.heap_frozen`` does while each DAG runs). Nothing else about
     the exit changes: atexit handlers still run (logging's flush, Airflow's ``dispose_orm``, the
     in-process execution API's shutdown), stdout and stderr are flushed, objects are still freed
     and finalised when their last reference goes; only garbage in reference cycles is left
