@@ -150,3 +150,45 @@ def test_a_manual_run_keeps_to_the_workspaces_own_airflow_database(tmp_path, mon
     airflow_run.configure(tmp_path / ".airflow")
     own = tmp_path / ".airflow" / "airflow.db"
     assert os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{own}"
+
+
+def test_the_program_exits_with_mains_status_its_heap_out_of_the_collectors_reach(monkeypatch):
+    import gc
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as e:
+            cli.program()
+        assert e.value.code == 3
+        assert gc.get_freeze_count() > 0  # exit skips the collector's passes over the run's objects
+    finally:
+        gc.unfreeze()
+
+
+def test_the_command_says_everything_through_a_pipe_and_exits_with_its_status(tmp_path):
+    import subprocess
+    import sys
+
+    ws = tmp_path / "ws"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "techreform.cli", *args], capture_output=True, text=True)
+
+    made = run("init", str(ws), "--profile", "luoyang-2021")
+    assert made.returncode == 0, made.stderr
+    said = made.stdout.splitlines()  # every line, the last too, though nobody flushed the pipe
+    assert said[0].startswith(f"已创建工作区 {ws}") and said[-1].startswith("已建立数据仓库"), said
+    wrong = run("run", str(tmp_path / "nowhere"), "--period", "2026Q1")
+    assert wrong.returncode == 2 and wrong.stderr.startswith("错误：")
+
+
+def test_a_dags_run_has_the_heap_frozen_and_nothing_outlasts_it():
+    import gc
+
+    from techreform.airflow_run import heap_frozen
+
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), heap_frozen():
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("a failed run")
+    assert gc.get_freeze_count() == 0
