@@ -9,6 +9,7 @@ one-to-one assignment, evidence), ``categories`` (both sides' categories), ``ext
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,21 +30,34 @@ class ReconcileResult:
 def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
     that cannot be used; earlier results are then left as they were."""
-    from techreform.reconcile import decisions, extract, outputs, store
+    from techreform.reconcile import decisions, extract, helper, outputs, store
     from techreform.reconcile.run import library_in_force, reconcile
+    from techreform.workbooks.reconciliation import workbook_bytes
 
     profile = ws.profile
     loaded = extract.load(ws, period)
     if loaded is None:
         return ReconcileResult(period, None)
-    # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
-    current = decisions.read(ws.decisions)
-    store.save_decisions(engine, current)
-    # remembered ones first, then those in the files now: the last word on a pair wins
-    remembered = store.stored_decisions(engine)
-    rec = reconcile(profile, period, loaded, library_in_force(engine, period), [*remembered, *current])
-    store.save(engine, rec)
-    return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
+    with helper.Helper() if helper.wanted() else nullcontext(None) as child:
+        # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
+        current = decisions.read(ws.decisions)
+        store.save_decisions(engine, current)
+        # remembered ones first, then those in the files now: the last word on a pair wins
+        remembered = store.stored_decisions(engine)
+        rec = reconcile(profile, period, loaded, library_in_force(engine, period), [*remembered, *current])
+        if child is None:
+            store.save(engine, rec)
+            return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
+        # the workbook made by the child while the results are saved; files written after that
+        store.known_load_time(engine, rec.extract)  # the load time save() gives it, in the workbook
+        stamped = rec.extract.loaded_at
+        child.submit("workbook", profile, helper.pack(rec))
+        store.save(engine, rec)
+        made = outputs.render(profile, rec, book=False)
+        made.book = child.result()
+        if rec.extract.loaded_at != stamped:  # another load of the same content came in between
+            made.book = workbook_bytes(profile, rec)
+        return ReconcileResult(period, rec, outputs.publish(ws, rec, made))
 
 
 __all__ = ["ExtractError", "ReconcileResult", "run_reconciliation"]

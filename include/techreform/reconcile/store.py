@@ -19,11 +19,24 @@ from techreform.reconcile.extract import Extract
 from techreform.reconcile.model import Reconciliation
 
 
-def _load(s: Session, e: Extract) -> wh.StatsLoad:
-    """The load of this content for the period, made once."""
-    found = s.scalar(
+def _found(s: Session, e: Extract) -> wh.StatsLoad | None:
+    return s.scalar(
         select(wh.StatsLoad).where(wh.StatsLoad.period == e.period, wh.StatsLoad.sha256 == e.sha256)
     )
+
+
+def known_load_time(engine: Engine, e: Extract) -> None:
+    """Give ``e`` the time of an earlier load of the same content, as ``save`` will (the outputs
+    say when the content was first read), before saving."""
+    with Session(engine) as s:
+        found = _found(s, e)
+        if found is not None:
+            e.loaded_at = found.loaded_at
+
+
+def _load(s: Session, e: Extract) -> wh.StatsLoad:
+    """The load of this content for the period, made once."""
+    found = _found(s, e)
     if found is not None:
         e.loaded_at = found.loaded_at  # the same content was read then: outputs say so, and stay the same
         return found
