@@ -9,7 +9,6 @@ one-to-one assignment, evidence), ``categories`` (both sides' categories), ``ext
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,33 +30,67 @@ def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileR
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
     that cannot be used; earlier results are then left as they were."""
     from techreform.reconcile import decisions, extract, helper, outputs, store
-    from techreform.reconcile.run import library_in_force, reconcile
+    from techreform.reconcile.run import library_in_force, reconcile, units_of
     from techreform.workbooks.reconciliation import workbook_bytes
+
+    profile = ws.profile
+    if not helper.wanted():
+        return _in_one_process(ws, engine, period)
+    with helper.Helper() as child:  # started first: its imports while the extract is read
+        loaded = extract.load(ws, period)
+        if loaded is None:
+            return ReconcileResult(period, None)
+        # the extract checked (Great Expectations) by the child while this process matches
+        child.submit("check", helper.pack_for_check(loaded, units_of(profile)))
+        current = decisions.read(ws.decisions)
+        store.save_decisions(engine, current)
+        remembered = store.stored_decisions(engine)
+        try:
+            library = library_in_force(engine, period)
+            rec = reconcile(profile, period, loaded, library, [*remembered, *current], check=False)
+        except Exception:
+            try:
+                child.result()
+            except ExtractError:  # a broken extract fails as when it was checked first
+                raise
+            except Exception:
+                pass
+            raise
+        warnings = child.result()  # ExtractError: nothing saved, nothing written
+        loaded.warnings.extend(warnings)
+        rec.warnings = list(warnings)
+        # the workbook and half the units' lists made by the child while the results are saved;
+        # every file written after that, as in one process
+        store.known_load_time(engine, rec.extract)  # the load time save() gives it, in the workbook
+        stamped = rec.extract.loaded_at
+        units = [u.code for u in profile.units]
+        theirs, ours = units[: len(units) // 2], units[len(units) // 2 :]
+        child.submit("outputs", profile, helper.pack(rec), theirs)
+        store.save(engine, rec)
+        made = outputs.render(profile, rec, book=False, units=ours)
+        made.book, lists = child.result()
+        made.followups.update(lists)
+        if rec.extract.loaded_at != stamped:  # another load of the same content came in between
+            made.book = workbook_bytes(profile, rec)
+        return ReconcileResult(period, rec, outputs.publish(ws, profile, rec, made))
+
+
+def _in_one_process(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
+    from techreform.reconcile import decisions, extract, outputs, store
+    from techreform.reconcile.run import library_in_force, reconcile
 
     profile = ws.profile
     loaded = extract.load(ws, period)
     if loaded is None:
         return ReconcileResult(period, None)
-    with helper.Helper() if helper.wanted() else nullcontext(None) as child:
-        # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
-        current = decisions.read(ws.decisions)
-        store.save_decisions(engine, current)
-        # remembered ones first, then those in the files now: the last word on a pair wins
-        remembered = store.stored_decisions(engine)
-        rec = reconcile(profile, period, loaded, library_in_force(engine, period), [*remembered, *current])
-        if child is None:
-            store.save(engine, rec)
-            return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
-        # the workbook made by the child while the results are saved; files written after that
-        store.known_load_time(engine, rec.extract)  # the load time save() gives it, in the workbook
-        stamped = rec.extract.loaded_at
-        child.submit("workbook", profile, helper.pack(rec))
-        store.save(engine, rec)
-        made = outputs.render(profile, rec, book=False)
-        made.book = child.result()
-        if rec.extract.loaded_at != stamped:  # another load of the same content came in between
-            made.book = workbook_bytes(profile, rec)
-        return ReconcileResult(period, rec, outputs.publish(ws, rec, made))
+    # the bureau's decisions: those in decisions/ now, and every one read before (remembered)
+    current = decisions.read(ws.decisions)
+    store.save_decisions(engine, current)
+    # remembered ones first, then those in the files now: the last word on a pair wins
+    remembered = store.stored_decisions(engine)
+    rec = reconcile(profile, period, loaded, library_in_force(engine, period), [*remembered, *current])
+    store.save(engine, rec)
+    return ReconcileResult(period, rec, outputs.write_all(ws, profile, rec))
 
 
 __all__ = ["ExtractError", "ReconcileResult", "run_reconciliation"]

@@ -1,8 +1,8 @@
 """The reconciliation's second process: the bureau's workbook (the longest output, ~8 s for a
-province) is made by a child process on the machine's second core while the main process saves the
-results to the warehouse and makes the CSV and the units' lists. The child only makes bytes: every
-file is still written by the main process, after the results are committed (as before, results
-first, then files), each atomically.
+province) and half the units' lists are made by a child process on the machine's second core while
+the main process saves the results to the warehouse and makes the CSV and the other lists. The child
+only makes bytes: every file is still written by the main process, after the results are committed
+(as before: results first, then files), each atomically.
 
 A plain child process (``python -m techreform.reconcile.helper``), not multiprocessing: nothing of
 the caller (Airflow's threads, its ``__main__``) is forked or imported again. Jobs and answers are
@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
@@ -92,6 +93,27 @@ def unpack(packed: tuple[Any, ...]) -> Reconciliation:
     )
 
 
+def pack_for_check(e: Extract, units: list[str]) -> tuple[Any, ...]:
+    """What ``extract_checks.check`` reads of the extract: each sheet's checked columns, by column."""
+    from techreform.reconcile.extract_checks import checks_for
+
+    def sheet(x: Sheet | None) -> tuple[Any, ...] | None:
+        if x is None:
+            return None
+        names = sorted({c.field for c in checks_for(x.kind, units) if c.header_of in x.columns} | {"_row"})
+        return (x.name, x.kind, x.header_row, x.columns, names, [[r.get(n) for r in x.rows] for n in names])
+
+    return (e.period, e.source, e.sha256, e.loaded_at, sheet(e.projects), sheet(e.totals), units)
+
+
+def _unpack_sheet(packed: tuple[Any, ...] | None) -> Sheet | None:
+    if packed is None:
+        return None
+    name, kind, header_row, columns, names, values = packed
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    return Sheet(name, kind, header_row, columns, rows)
+
+
 # --- frames
 
 
@@ -116,13 +138,28 @@ def _read(f: Any) -> Any:
 # --- the child
 
 
-def _workbook(profile: Profile, packed: tuple[Any, ...]) -> bytes:
+def _outputs(
+    profile: Profile, packed: tuple[Any, ...], units: list[str]
+) -> tuple[bytes, dict[str, bytes | None]]:
+    """The bureau's workbook and the lists of ``units``, as ``outputs.render`` makes them."""
+    from techreform.reconcile.outputs import followups
     from techreform.workbooks.reconciliation import workbook_bytes
 
-    return workbook_bytes(profile, unpack(packed))
+    rec = unpack(packed)
+    return workbook_bytes(profile, rec), followups(profile, rec, units)
 
 
-JOBS = {"workbook": _workbook}
+def _check(packed: tuple[Any, ...]) -> list[str]:
+    """``extract_checks.check`` of the extract packed: its warnings, or its ExtractError."""
+    from techreform.reconcile.extract_checks import check
+
+    period, source, sha, loaded_at, projects, totals, units = packed
+    sheet = _unpack_sheet(projects)
+    assert sheet is not None
+    return check(Extract(period, source, sha, loaded_at, sheet, _unpack_sheet(totals)), units)
+
+
+JOBS: dict[str, Callable[..., Any]] = {"check": _check, "outputs": _outputs}
 
 
 def _die_with_parent() -> None:
@@ -143,7 +180,11 @@ def serve() -> None:
         return
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to the log, never into the answers
-    import techreform.workbooks.reconciliation  # noqa: F401  (imported while the parent matches)
+    # imported while the parent reads the extract
+    import great_expectations  # noqa: F401
+
+    import techreform.reconcile.extract_checks
+    import techreform.reconcile.outputs  # noqa: F401
 
     while True:
         try:
@@ -185,8 +226,8 @@ class Helper:
         )
         return self
 
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.close(kill=kind is not None)
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def submit(self, name: str, *args: Any) -> None:
         """Send a job (one at a time: ``result`` takes its answer)."""
@@ -204,25 +245,20 @@ class Helper:
         try:
             answer = _read(self.proc.stdout)
         except (EOFError, OSError):
-            self.close(kill=True)
+            self.close()
             code = self.proc.returncode if self.proc else None
-            raise HelperDied(f"对账工作簿生成进程意外退出（退出码 {code}）：请重新运行对账") from None
+            raise HelperDied(f"对账辅助进程意外退出（退出码 {code}）：请重新运行对账") from None
         if answer[0] == "ok":
             return answer[1]
         error: Exception = answer[1]
         error.add_note(f"raised in the reconciliation's child process:\n{answer[2]}")
         raise error
 
-    def close(self, kill: bool = False) -> None:
+    def close(self) -> None:
+        """Stop the child (it keeps nothing: whatever it was doing is not wanted any more)."""
         proc = self.proc
         if proc is None:
             return
-        if not kill and proc.poll() is None and proc.stdin is not None and not self._sent:
-            try:
-                _write(proc.stdin, None)
-                proc.wait(5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
         if proc.poll() is None:
             proc.kill()
         proc.wait()

@@ -80,19 +80,27 @@ class Rendered:
     followups: dict[str, bytes | None]  # by unit; None: the unit has nothing to follow up
 
 
-def render(profile: Profile, rec: Reconciliation, *, book: bool = True) -> Rendered:
+def render(
+    profile: Profile, rec: Reconciliation, *, book: bool = True, units: list[str] | None = None
+) -> Rendered:
+    """The outputs as bytes: the workbook unless ``book`` is False, the lists of ``units`` (all
+    the profile's when None)."""
     return Rendered(
         csv=csv_bytes(CSV_COLUMNS, csv_rows(rec)),
         book=workbook.workbook_bytes(profile, rec) if book else None,
-        followups={u.code: workbook.followup_bytes(profile, rec, u.code) for u in profile.units},
+        followups=followups(profile, rec, [u.code for u in profile.units] if units is None else units),
     )
 
 
-def publish(ws: Workspace, rec: Reconciliation, out: Rendered) -> list[Path]:
+def followups(profile: Profile, rec: Reconciliation, units: list[str]) -> dict[str, bytes | None]:
+    return {unit: workbook.followup_bytes(profile, rec, unit) for unit in units}
+
+
+def publish(ws: Workspace, profile: Profile, rec: Reconciliation, out: Rendered) -> list[Path]:
     """Write the outputs, each atomically and only if it changed (a unit with nothing to follow up
     has its list removed); returns the files whose content changed."""
-    if out.book is None:
-        raise ValueError("the workbook was not made")
+    if out.book is None or any(u.code not in out.followups for u in profile.units):
+        raise ValueError("not every output was made")
     changed: list[Path] = []
     folder = ws.reports_for(rec.period)
     csv_path = folder / "reconciliation.csv"
@@ -101,8 +109,9 @@ def publish(ws: Workspace, rec: Reconciliation, out: Rendered) -> list[Path]:
     path = folder / file_name(rec.period)
     if publish_book(path, out.book):
         changed.append(path)
-    for unit, data in out.followups.items():
-        path = ws.outbox / unit / followup_name(rec.period)
+    for unit in profile.units:
+        data = out.followups[unit.code]
+        path = ws.outbox / unit.code / followup_name(rec.period)
         if data is None:
             if path.exists():
                 path.unlink()
@@ -113,4 +122,4 @@ def publish(ws: Workspace, rec: Reconciliation, out: Rendered) -> list[Path]:
 
 def write_all(ws: Workspace, profile: Profile, rec: Reconciliation) -> list[Path]:
     """Write every output of the period; returns the files whose content changed."""
-    return publish(ws, rec, render(profile, rec))
+    return publish(ws, profile, rec, render(profile, rec))
