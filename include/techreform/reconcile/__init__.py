@@ -4,7 +4,8 @@ in the fixed-asset-investment statistics in them ("应统尽统"), and do both s
 Modules: ``names`` (Chinese names reduced to what identifies them), ``match`` (tiers, blocking,
 one-to-one assignment, evidence), ``categories`` (both sides' categories), ``extract`` and
 ``extract_checks`` (the bureau's extract, read and checked with Great Expectations), ``decisions``
-(the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists).
+(the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists),
+``helper`` (the second process: the extract's check and most of the outputs made on the second core).
 """
 
 from __future__ import annotations

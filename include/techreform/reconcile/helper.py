@@ -174,9 +174,8 @@ def _die_with_parent() -> None:
 
 def serve() -> None:
     """Answer each job ``(name, args)`` with ("ok", result) or ("raised", exception, traceback)."""
-    parent = os.getppid()
     _die_with_parent()
-    if os.getppid() != parent:  # the parent died before that took effect
+    if os.getppid() != int(sys.argv[1]):  # the parent died before that took effect
         return
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to the log, never into the answers
@@ -219,7 +218,7 @@ class Helper:
 
     def __enter__(self) -> Helper:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techreform.reconcile.helper"],
+            [sys.executable, "-m", "techreform.reconcile.helper", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
