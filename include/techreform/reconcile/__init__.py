@@ -60,12 +60,13 @@ def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileR
         warnings = child.result()  # ExtractError: nothing saved, nothing written
         loaded.warnings.extend(warnings)
         rec.warnings = list(warnings)
-        # the workbook and half the units' lists made by the child while the results are saved;
-        # every file written after that, as in one process
+        # the workbook made by the child while this process saves the results and makes the CSV
+        # and the units' lists (as long, for a province); every file written after that, as in
+        # one process. (The child can make some of the lists too: ``theirs``.)
         store.known_load_time(engine, rec.extract)  # the load time save() gives it, in the workbook
         stamped = rec.extract.loaded_at
-        units = [u.code for u in profile.units]
-        theirs, ours = units[: len(units) // 2], units[len(units) // 2 :]
+        theirs: list[str] = []
+        ours = [u.code for u in profile.units if u.code not in theirs]
         child.submit("outputs", profile, helper.pack(rec), theirs)
         store.save(engine, rec)
         made = outputs.render(profile, rec, book=False, units=ours)

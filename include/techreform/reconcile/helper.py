@@ -1,8 +1,9 @@
-"""The reconciliation's second process: the bureau's workbook (the longest output, ~8 s for a
-province) and half the units' lists are made by a child process on the machine's second core while
-the main process saves the results to the warehouse and makes the CSV and the other lists. The child
-only makes bytes: every file is still written by the main process, after the results are committed
-(as before: results first, then files), each atomically.
+"""The reconciliation's second process, on the machine's second core: it checks the extract with
+Great Expectations while the main process reads the library and matches, then makes the bureau's
+workbook (the longest output, ~8 s for a province) while the main process saves the results to the
+warehouse and makes the CSV and the units' lists. The child only makes bytes: every file is still
+written by the main process, after the results are committed (as before: results first, then
+files), each atomically.
 
 A plain child process (``python -m techreform.reconcile.helper``), not multiprocessing: nothing of
 the caller (Airflow's threads, its ``__main__``) is forked or imported again. Jobs and answers are
