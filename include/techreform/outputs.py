@@ -38,11 +38,20 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> bool:
     """Write atomically (a reader never sees half a file, a crash never leaves one), and only if
     the content changed: a file someone has open is not touched needlessly. True if written.
     Every text cell is made inert (``inert``): the names and sheets come from counties' files."""
+    return publish_bytes(path, csv_bytes(columns, rows))
+
+
+def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
+    """The file ``write_csv`` writes, as bytes."""
     buf = io.StringIO(newline="")
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     w.writeheader()
     w.writerows({k: inert(v) for k, v in row.items()} for row in rows)
-    data = buf.getvalue().encode("utf-8")
+    return buf.getvalue().encode("utf-8")
+
+
+def publish_bytes(path: Path, data: bytes) -> bool:
+    """Put ``data`` at ``path`` atomically, only if the content changed; True if written."""
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,8 @@ in the fixed-asset-investment statistics in them ("应统尽统"), and do both s
 Modules: ``names`` (Chinese names reduced to what identifies them), ``match`` (tiers, blocking,
 one-to-one assignment, evidence), ``categories`` (both sides' categories), ``extract`` and
 ``extract_checks`` (the bureau's extract, read and checked with Great Expectations), ``decisions``
-(the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists).
+(the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists),
+``helper`` (the second process: the extract's check and most of the outputs made on the second core).
 """
 
 from __future__ import annotations
@@ -29,6 +30,54 @@ class ReconcileResult:
 def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
     that cannot be used; earlier results are then left as they were."""
+    from techreform.reconcile import decisions, extract, helper, outputs, store
+    from techreform.reconcile.run import library_in_force, reconcile, units_of
+    from techreform.workbooks.reconciliation import workbook_bytes
+
+    profile = ws.profile
+    if not helper.wanted():
+        return _in_one_process(ws, engine, period)
+    with helper.Helper() as child:  # started first: its imports while the extract is read
+        loaded = extract.load(ws, period)
+        if loaded is None:
+            return ReconcileResult(period, None)
+        # the extract checked (Great Expectations) by the child while this process matches
+        child.submit("check", helper.pack_for_check(loaded, units_of(profile)))
+        current = decisions.read(ws.decisions)
+        store.save_decisions(engine, current)
+        remembered = store.stored_decisions(engine)
+        try:
+            library = library_in_force(engine, period)
+            rec = reconcile(profile, period, loaded, library, [*remembered, *current], check=False)
+        except Exception:
+            try:
+                child.result()
+            except ExtractError:  # a broken extract fails as when it was checked first
+                raise
+            except Exception:
+                pass
+            raise
+        warnings = child.result()  # ExtractError: nothing saved, nothing written
+        loaded.warnings.extend(warnings)
+        rec.warnings = list(warnings)
+        # the workbook made by the child while this process saves the results and makes the CSV
+        # and the units' lists (as long, for a province); every file written after that, as in
+        # one process. (The child can make some of the lists too: ``theirs``.)
+        store.known_load_time(engine, rec.extract)  # the load time save() gives it, in the workbook
+        stamped = rec.extract.loaded_at
+        theirs: list[str] = []
+        ours = [u.code for u in profile.units if u.code not in theirs]
+        child.submit("outputs", profile, helper.pack(rec), theirs)
+        store.save(engine, rec)
+        made = outputs.render(profile, rec, book=False, units=ours)
+        made.book, lists = child.result()
+        made.followups.update(lists)
+        if rec.extract.loaded_at != stamped:  # another load of the same content came in between
+            made.book = workbook_bytes(profile, rec)
+        return ReconcileResult(period, rec, outputs.publish(ws, profile, rec, made))
+
+
+def _in_one_process(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     from techreform.reconcile import decisions, extract, outputs, store
     from techreform.reconcile.run import library_in_force, reconcile
 

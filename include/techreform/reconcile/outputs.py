@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from techreform.outputs import write_csv
+from techreform.outputs import csv_bytes, publish_bytes
 from techreform.reconcile.model import Reconciliation
 from techreform.reference.profiles import Profile
 from techreform.workbooks import reconciliation as workbook
+from techreform.workbooks.common import publish as publish_book
 from techreform.workspace import Workspace
 
 CSV_COLUMNS = (
@@ -69,18 +71,55 @@ def followup_name(period: str) -> str:
     return f"对账待核实清单_{period}.xlsx"
 
 
-def write_all(ws: Workspace, profile: Profile, rec: Reconciliation) -> list[Path]:
-    """Write every output of the period; returns the files whose content changed."""
+@dataclass
+class Rendered:
+    """Every output of a period as bytes, not yet written (``publish`` writes them)."""
+
+    csv: bytes
+    book: bytes | None  # None until made (``render(..., book=False)``: made elsewhere)
+    followups: dict[str, bytes | None]  # by unit; None: the unit has nothing to follow up
+
+
+def render(
+    profile: Profile, rec: Reconciliation, *, book: bool = True, units: list[str] | None = None
+) -> Rendered:
+    """The outputs as bytes: the workbook unless ``book`` is False, the lists of ``units`` (all
+    the profile's when None)."""
+    return Rendered(
+        csv=csv_bytes(CSV_COLUMNS, csv_rows(rec)),
+        book=workbook.workbook_bytes(profile, rec) if book else None,
+        followups=followups(profile, rec, [u.code for u in profile.units] if units is None else units),
+    )
+
+
+def followups(profile: Profile, rec: Reconciliation, units: list[str]) -> dict[str, bytes | None]:
+    return {unit: workbook.followup_bytes(profile, rec, unit) for unit in units}
+
+
+def publish(ws: Workspace, profile: Profile, rec: Reconciliation, out: Rendered) -> list[Path]:
+    """Write the outputs, each atomically and only if it changed (a unit with nothing to follow up
+    has its list removed); returns the files whose content changed."""
+    if out.book is None or any(u.code not in out.followups for u in profile.units):
+        raise ValueError("not every output was made")
     changed: list[Path] = []
     folder = ws.reports_for(rec.period)
     csv_path = folder / "reconciliation.csv"
-    if write_csv(csv_path, CSV_COLUMNS, csv_rows(rec)):
+    if publish_bytes(csv_path, out.csv):
         changed.append(csv_path)
-    book = folder / file_name(rec.period)
-    if workbook.write_workbook(book, profile, rec):
-        changed.append(book)
+    path = folder / file_name(rec.period)
+    if publish_book(path, out.book):
+        changed.append(path)
     for unit in profile.units:
+        data = out.followups[unit.code]
         path = ws.outbox / unit.code / followup_name(rec.period)
-        if workbook.write_unit_followup(path, profile, rec, unit.code):
+        if data is None:
+            if path.exists():
+                path.unlink()
+        elif publish_book(path, data):
             changed.append(path)
     return changed
+
+
+def write_all(ws: Workspace, profile: Profile, rec: Reconciliation) -> list[Path]:
+    """Write every output of the period; returns the files whose content changed."""
+    return publish(ws, profile, rec, render(profile, rec))

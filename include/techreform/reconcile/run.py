@@ -89,12 +89,23 @@ def stats_items(extract: Extract) -> list[StatsItem]:
     return out
 
 
+def units_of(profile: Profile) -> list[str]:
+    """The unit codes an extract's rows may carry."""
+    return sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
+
+
 def reconcile(
-    profile: Profile, period: str, extract: Extract, library: list[LibraryItem], decisions: list[dec.Decision]
+    profile: Profile,
+    period: str,
+    extract: Extract,
+    library: list[LibraryItem],
+    decisions: list[dec.Decision],
+    *,
+    check: bool = True,
 ) -> Reconciliation:
-    """Check the extract, apply the bureau's decisions, match and categorise (no writing)."""
-    units = sorted({u.code for u in profile.units} | {profile.jurisdiction.code})
-    warnings = extract_checks.check(extract, units)
+    """Check the extract, apply the bureau's decisions, match and categorise (no writing).
+    ``check=False``: the extract is checked elsewhere (the caller sets the warnings)."""
+    warnings = extract_checks.check(extract, units_of(profile)) if check else []
     stats = stats_items(extract)
     threshold = profile.project_code_required_from
     places = Places.for_jurisdiction(profile.jurisdiction.code)

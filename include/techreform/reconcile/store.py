@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
@@ -19,11 +21,24 @@ from techreform.reconcile.extract import Extract
 from techreform.reconcile.model import Reconciliation
 
 
-def _load(s: Session, e: Extract) -> wh.StatsLoad:
-    """The load of this content for the period, made once."""
-    found = s.scalar(
+def _found(s: Session, e: Extract) -> wh.StatsLoad | None:
+    return s.scalar(
         select(wh.StatsLoad).where(wh.StatsLoad.period == e.period, wh.StatsLoad.sha256 == e.sha256)
     )
+
+
+def known_load_time(engine: Engine, e: Extract) -> None:
+    """Give ``e`` the time of an earlier load of the same content, as ``save`` will (the outputs
+    say when the content was first read), before saving."""
+    with Session(engine) as s:
+        found = _found(s, e)
+        if found is not None:
+            e.loaded_at = found.loaded_at
+
+
+def _load(s: Session, e: Extract) -> wh.StatsLoad:
+    """The load of this content for the period, made once."""
+    found = _found(s, e)
     if found is not None:
         e.loaded_at = found.loaded_at  # the same content was read then: outputs say so, and stay the same
         return found
@@ -113,6 +128,49 @@ def stored_decisions(engine: Engine) -> list[Decision]:
         return [Decision(r.kind, r.library_key, r.stats_project_id, r.source) for r in rows]
 
 
+ITEM_COLUMNS = (
+    "run_id",
+    "period",
+    "side",
+    "unit_code",
+    "project_id",
+    "stats_project_id",
+    "category",
+    "qualifying",
+    "tier",
+    "project_score",
+    "company_score",
+    "library_ytd",
+    "stats_ytd",
+    "evidence",
+)
+
+
+def _insert_many(conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (values of ``columns``). On SQLite the statement is compiled once and each
+    value goes through its column's bind processor as SQLAlchemy would, then straight to the
+    driver's executemany (SQLAlchemy's per-row parameter handling is most of the time of 100,000s
+    of rows); elsewhere SQLAlchemy's own executemany (batched "insertmanyvalues")."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
+    assert compiled.positiontup is not None  # SQLite's paramstyle is positional
+    where = [columns.index(name) for name in compiled.positiontup]
+    get = itemgetter(*where)
+    processors = [table.c[columns[i]].type._cached_bind_processor(conn.dialect) for i in where]
+    convert = [(n, p) for n, p in enumerate(processors) if p is not None]
+    params: list[tuple[Any, ...]] = []
+    for r in rows:
+        values = list(get(r))
+        for n, p in convert:
+            values[n] = p(values[n])
+        params.append(tuple(values))
+    conn.exec_driver_sql(compiled.string, params)
+
+
 def save(engine: Engine, rec: Reconciliation) -> int:
     """Record the load and replace the period's reconciliation; returns the run's id."""
     with Session(engine) as s, s.begin():
@@ -128,58 +186,55 @@ def save(engine: Engine, rec: Reconciliation) -> int:
             s.execute(delete(wh.ReconItem).where(wh.ReconItem.run_id == run.id))
             run.load_id, run.run_at = load.id, dt.datetime.now().replace(microsecond=0)
         run.decisions_applied = rec.decisions_applied
-        items = []
-        for x in rec.library:
-            link = x.link
-            items.append(
-                {
-                    "run_id": run.id,
-                    "period": rec.period,
-                    "side": "library",
-                    "unit_code": x.unit,
-                    "project_id": int(x.key),
-                    "stats_project_id": x.stats_project_id,
-                    "category": x.category,
-                    "qualifying": x.qualifying,
-                    "tier": link.tier if link else None,
-                    "project_score": link.project_score if link else None,
-                    "company_score": link.company_score if link else None,
-                    "library_ytd": x.ytd_completed,
-                    "stats_ytd": x.stats_ytd,
-                    "evidence": json.dumps(
-                        [
-                            link.library_project_key,
-                            link.stats_project_key,
-                            link.library_company_key,
-                            link.stats_company_key,
-                        ],
-                        ensure_ascii=False,
-                    )
-                    if link
-                    else None,
-                }
+        lib_rows = [
+            (
+                run.id,
+                rec.period,
+                "library",
+                x.unit,
+                int(x.key),
+                x.stats_project_id,
+                x.category,
+                x.qualifying,
+                link.tier if (link := x.link) else None,
+                link.project_score if link else None,
+                link.company_score if link else None,
+                x.ytd_completed,
+                x.stats_ytd,
+                json.dumps(
+                    [
+                        link.library_project_key,
+                        link.stats_project_key,
+                        link.library_company_key,
+                        link.stats_company_key,
+                    ],
+                    ensure_ascii=False,
+                )
+                if link
+                else None,
             )
-        for st in rec.stats:
-            items.append(
-                {
-                    "run_id": run.id,
-                    "period": rec.period,
-                    "side": "stats",
-                    "unit_code": st.unit,
-                    "project_id": int(st.library_key) if st.library_key else None,
-                    "stats_project_id": st.key,
-                    "category": st.category,
-                    "qualifying": False,
-                    "tier": None,
-                    "project_score": None,
-                    "company_score": None,
-                    "library_ytd": None,
-                    "stats_ytd": st.ytd_completed,
-                    "evidence": None,
-                }
+            for x in rec.library
+        ]
+        stats_rows = [
+            (
+                run.id,
+                rec.period,
+                "stats",
+                st.unit,
+                int(st.library_key) if st.library_key else None,
+                st.key,
+                st.category,
+                False,
+                None,
+                None,
+                None,
+                None,
+                st.ytd_completed,
+                None,
             )
-        if items:
-            s.connection().execute(insert(wh.ReconItem), items)
+            for st in rec.stats
+        ]
+        _insert_many(s.connection(), wh.ReconItem.__table__, ITEM_COLUMNS, [*lib_rows, *stats_rows])
         return run.id
 
 

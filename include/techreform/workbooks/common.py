@@ -255,7 +255,12 @@ def fit_to_page(ws: Worksheet) -> None:
 
 def save_stable(wb: Workbook, path: Path) -> bool:
     """Save with fixed times inside, write only if the bytes differ; True if written."""
-    data = stable_bytes(wb)
+    return publish(path, stable_bytes(wb))
+
+
+def publish(path: Path, data: bytes) -> bool:
+    """Put ``data`` (a workbook's ``stable_bytes``) at ``path`` atomically, only if the bytes
+    differ; True if written."""
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ from techreform.workbooks.common import (
     first_sheet,
     new_workbook,
     print_setup,
-    save_stable,
+    publish,
+    stable_bytes,
     table,
     title,
 )
@@ -193,6 +194,11 @@ _SUMMARY_HEADERS = (
 
 def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
     """The bureau's reconciliation workbook; True if the file changed."""
+    return publish(path, workbook_bytes(profile, rec))
+
+
+def workbook_bytes(profile: Profile, rec: Reconciliation) -> bytes:
+    """The bureau's reconciliation workbook as ``write_workbook`` saves it (no file written)."""
     period = Period.parse(rec.period)
     unit_name = _unit_names(profile)
     wb = new_workbook()
@@ -253,7 +259,7 @@ def write_workbook(path: Path, profile: Profile, rec: Reconciliation) -> bool:
     print_setup(sheet, header_row=start)
     _evidence(wb, profile, rec)
     _notes(wb, profile, rec)
-    return save_stable(wb, path)
+    return stable_bytes(wb)
 
 
 def _evidence(wb: Any, profile: Profile, rec: Reconciliation) -> None:
@@ -324,13 +330,21 @@ def _notes(wb: Any, profile: Profile, rec: Reconciliation) -> None:
 
 def write_unit_followup(path: Path, profile: Profile, rec: Reconciliation, unit: str) -> bool | None:
     """A unit's own list: its 应统未统 and 未入库 projects with what to do; None when it has none."""
+    data = followup_bytes(profile, rec, unit)
+    if data is None:
+        if path.exists():
+            path.unlink()
+        return None
+    return publish(path, data)
+
+
+def followup_bytes(profile: Profile, rec: Reconciliation, unit: str) -> bytes | None:
+    """A unit's list as ``write_unit_followup`` saves it; None when it has none (no file)."""
     todo_lib = [
         x for x in rec.library_of(unit) if x.category in (cat.MISSING_FROM_STATS, cat.DUPLICATE_REPORT)
     ]
     todo_st = [s for s in rec.stats_of(unit) if s.category == cat.MISSING_FROM_LIBRARY]
     if not todo_lib and not todo_st:
-        if path.exists():
-            path.unlink()
         return None
     period = Period.parse(rec.period)
     wb = new_workbook()
@@ -383,4 +397,4 @@ def write_unit_followup(path: Path, profile: Profile, rec: Reconciliation, unit:
     widths = (6, 16, 26, 21, 30, 26, 12, 48)
     table(ws, headers, rows, start_row=start, widths=widths, formats={6: AMOUNT_FORMAT}, streamed=True)
     print_setup(ws, header_row=start)
-    return save_stable(wb, path)
+    return stable_bytes(wb)
