@@ -160,7 +160,8 @@ def _insert_many(conn: Connection, table: Any, columns: tuple[str, ...], rows: l
     assert compiled.positiontup is not None  # SQLite's paramstyle is positional
     where = [columns.index(name) for name in compiled.positiontup]
     get = itemgetter(*where)
-    processors = [table.c[columns[i]].type._cached_bind_processor(conn.dialect) for i in where]
+    dialect = conn.dialect
+    processors = [table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in where]
     convert = [(n, p) for n, p in enumerate(processors) if p is not None]
     params: list[tuple[Any, ...]] = []
     for r in rows:
