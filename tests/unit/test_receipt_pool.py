@@ -165,3 +165,12 @@ def test_the_temporary_file_of_a_killed_helper_is_removed(tmp_path):
         helper.stop()
     assert not part.exists()
     assert helper.proc.returncode is not None
+
+
+def test_helpers_started_ahead_are_stopped_when_the_caller_fails_before_writing():
+    with pytest.raises(ValueError), receipt_pool.Pool(2, N):
+        assert len(_helpers()) == 1  # started at once: it imports while the caller gathers the jobs
+        raise ValueError("the warehouse went away")
+    assert _helpers() == []
+    with receipt_pool.Pool(2, 1):  # one receipt pays for no helper
+        assert _helpers() == []

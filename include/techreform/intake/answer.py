@@ -23,7 +23,7 @@ from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES
 from techreform.rules.findings import Finding
 from techreform.workbooks.receipt import receipt_file_name, write_receipt
-from techreform.workbooks.receipt_pool import PROCESSES, ReceiptJob, write_all
+from techreform.workbooks.receipt_pool import PROCESSES, Pool, ReceiptJob
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -110,18 +110,20 @@ def _write_receipts(
         if units is not None:
             query = query.where(wh.Submission.unit_code.in_(units))
         subs = session.scalars(query).all()
-        planned: set[Path] = set()
-        jobs = [_receipt_job(ws, session, profile, sub, planned) for sub in subs]
-        by_path = {job.path: sub for job, sub in zip(jobs, subs, strict=True)}
+        # the helpers start (and import) while this process gathers what the receipts say
+        with Pool(processes, len(subs)) as pool:
+            planned: set[Path] = set()
+            jobs = [_receipt_job(ws, session, profile, sub, planned) for sub in subs]
+            by_path = {job.path: sub for job, sub in zip(jobs, subs, strict=True)}
 
-        def done(job: ReceiptJob) -> None:
-            nonlocal recorded
-            by_path[job.path].receipt_path = str(job.path.relative_to(ws.root))
-            recorded += 1
-            if recorded % 50 == 0:  # a crash rewrites at most these receipts, under the same names
-                session.commit()
+            def done(job: ReceiptJob) -> None:
+                nonlocal recorded
+                by_path[job.path].receipt_path = str(job.path.relative_to(ws.root))
+                recorded += 1
+                if recorded % 50 == 0:  # a crash rewrites at most these receipts, under the same names
+                    session.commit()
 
-        write_all(jobs, done, processes=processes, write=write_receipt)
+            pool.write_all(jobs, done, write=write_receipt)
         session.commit()
     return [job.path for job in jobs]
 

@@ -67,19 +67,45 @@ def write_all(
     helpers are started only when the work pays for them (``POOL_MIN_RECEIPTS``). ``write`` is the
     function this process writes with (``write_receipt``); helpers always use ``write_receipt``.
     """
-    write = write or write_receipt
-    helpers = min(processes - 1, len(jobs) - 1)
-    least = int(os.environ.get("TECHREFORM_RECEIPT_POOL_MIN") or POOL_MIN_RECEIPTS)
-    if helpers < 1 or len(jobs) < least:
-        for job in jobs:
-            write(job.path, **job.fields)
-            done(job)
-        return
-    queue = deque(jobs)
-    pool: list[_Helper] = []
-    try:
-        for _ in range(helpers):
-            pool.append(_Helper())
+    with Pool(processes, len(jobs)) as pool:
+        pool.write_all(jobs, done, write=write)
+
+
+class Pool:
+    """The helpers of one batch of ``count`` receipts, started at once (they import while the
+    caller gathers what the receipts say), stopped on leaving; none when the batch is too small
+    for them to pay."""
+
+    def __init__(self, processes: int, count: int) -> None:
+        least = int(os.environ.get("TECHREFORM_RECEIPT_POOL_MIN") or POOL_MIN_RECEIPTS)
+        self._wanted = min(processes - 1, count - 1) if count >= least else 0
+        self._helpers: list[_Helper] = []
+
+    def __enter__(self) -> Pool:
+        try:
+            for _ in range(self._wanted):
+                self._helpers.append(_Helper())
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every helper (killed if still writing: its temporary file removed)."""
+        while self._helpers:
+            self._helpers.pop().stop()
+
+    def write_all(
+        self, jobs: Sequence[ReceiptJob], done: Callable[[ReceiptJob], None], *, write: Writer | None = None
+    ) -> None:
+        """As the module's ``write_all``, with this pool's helpers (none: all in this process). A
+        failure leaves the helpers to ``close``, which stops them."""
+        write = write or write_receipt
+        queue = deque(jobs)
+        pool = self._helpers
         while queue or any(h.sent for h in pool):
             for h in pool:
                 while queue and len(h.sent) < _AHEAD:
@@ -92,9 +118,6 @@ def write_all(
                 job = queue.popleft()
                 write(job.path, **job.fields)
                 done(job)
-    finally:
-        for h in pool:
-            h.stop()
 
 
 class _Helper:
