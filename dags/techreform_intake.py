@@ -70,12 +70,12 @@ def _params() -> tuple[str, str | None, float]:
     return ws, period, float(params.get("settle_seconds", 5))
 
 
-def _step(step: Callable[..., int], *args: Any) -> int:
+def _step(step: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     """Run a pipeline step; a warehouse not at the newest migration is a setting to fix: no retries."""
     from techreform import warehouse
 
     try:
-        return step(*args)
+        return step(*args, **kwargs)
     except warehouse.NotAtHead as e:
         raise AirflowFailException(str(e)) from e
 
@@ -131,8 +131,8 @@ def techreform_intake():
             changed = sorted(set(changed) | set(_step(pipeline.periods_in_force, ws)))
         ti.xcom_push(key="changed", value=changed)
         batches = _step(pipeline.receipt_batches, ws)
-        if len(batches) == 1:  # one task's worth of work: no task to start for it
-            _step(pipeline.publish_units, ws, batches[0]["units"])
+        if len(batches) == 1:  # one task's worth of work: no task to start for it (on every core)
+            _step(pipeline.publish_units, ws, batches[0]["units"], alone=True)
             return []
         return [dict(b) for b in batches]
 

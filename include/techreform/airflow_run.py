@@ -220,6 +220,22 @@ def run_dag(
     if dag is None:
         raise KeyError(f"找不到 DAG {dag_id}")
     newest_api_only()
-    with heap_frozen():
+    with heap_frozen(), _one_batch():
         run = dag.test(run_conf=conf)
     return str(getattr(run.state, "value", run.state))
+
+
+@contextmanager
+def _one_batch() -> Iterator[None]:
+    """``dag.test()`` runs mapped task instances one after another, in this process: a step's
+    per-unit work spread over mapped tasks (``techreform.fanout``) would gain nothing but the
+    tasks' cost. So it is planned as one batch (``TECHREFORM_FANOUT_TASKS=1``, unless set), which
+    the step's own task writes on every core (``receipt_pool``)."""
+    if "TECHREFORM_FANOUT_TASKS" in os.environ:
+        yield
+        return
+    os.environ["TECHREFORM_FANOUT_TASKS"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop("TECHREFORM_FANOUT_TASKS", None)

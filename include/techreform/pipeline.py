@@ -153,12 +153,15 @@ def receipt_batches(root: str) -> list[Batch]:
         return fanout.batches(ws.profile, pending_receipts(engine), fanout.Spread.of(ws))
 
 
-def publish_units(root: str, units: list[str]) -> int:
-    """The missing receipts of these units (one batch); returns how many were written."""
+def publish_units(root: str, units: list[str], *, alone: bool = False) -> int:
+    """The missing receipts of these units (one batch); returns how many were written. ``alone``:
+    the step's only receipt task, which writes them on every core (``receipt_pool``); a mapped
+    task's batch is written by its own process (each mapped task has its worker slot already)."""
     from techreform.intake.answer import publish_units as publish_of
+    from techreform.workbooks.receipt_pool import PROCESSES
 
     with at_head(root) as (ws, engine):
-        return len(publish_of(ws, engine, ws.profile, units))
+        return len(publish_of(ws, engine, ws.profile, units, processes=PROCESSES if alone else 1))
 
 
 def publish_reports(root: str, period: str | None = None) -> list[str]:

@@ -71,6 +71,13 @@ def test_receipts_mapped_per_unit_are_the_files_of_one_task(intake_dag, inputs, 
     assert tasks["publish_receipts"] == [(-1, None, "skipped")]
     assert tasks["publish_reports"][0][2] == "success"
 
+    # one batch written on every core: this task's process and a helper (receipt_pool)
+    monkeypatch.setenv("TECHREFORM_RECEIPT_POOL_MIN", "1")
+    pooled = _copy(inputs, tmp_path / "pooled")
+    tasks = _run(intake_dag, pooled)
+    assert tasks["publish_receipts"] == [(-1, None, "skipped")]
+    monkeypatch.delenv("TECHREFORM_RECEIPT_POOL_MIN")
+
     # a batch per unit: one mapped task each, labelled with the unit's code and name
     monkeypatch.setenv("TECHREFORM_FANOUT_MIN_SECONDS", "0")
     monkeypatch.setenv("TECHREFORM_FANOUT_TASKS", "16")
@@ -83,6 +90,7 @@ def test_receipts_mapped_per_unit_are_the_files_of_one_task(intake_dag, inputs, 
     reference = _outputs(before.root)
     assert any(name.startswith("outbox/") for name in reference)
     assert _outputs(whole.root) == reference
+    assert _outputs(pooled.root) == reference
     assert _outputs(mapped.root) == reference
 
     # nothing new: no unit has work, the mapped task is skipped and the run is clean, files untouched

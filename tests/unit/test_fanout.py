@@ -3,6 +3,7 @@ DAG's mapped tasks do) equal, byte for byte, those written in one go."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 
@@ -122,6 +123,48 @@ def test_receipts_per_unit_are_those_of_the_whole_step(intake_ws, tmp_path):
         assert _files(ws.root) == _files(twin_root)
     finally:
         twin_engine.dispose()
+
+
+def test_receipts_on_every_core_are_those_of_one_process(intake_ws, tmp_path, monkeypatch):
+    """The step's only task writes its batch with a helper process (``receipt_pool``): the same
+    files under the same names (two of the same name within a minute: one gets its id), each
+    recorded; a rerun writes nothing."""
+    _judged(intake_ws)
+    ws, engine = intake_ws.ws, intake_ws.engine
+    twin_root = tmp_path / "twin"
+    shutil.copytree(ws.root, twin_root)
+    twin = Workspace(twin_root)
+    twin_engine = wh.connect(f"sqlite:///{twin_root / 'warehouse.sqlite'}", migrate=False)
+    try:
+        units = sorted(pending_receipts(engine))
+        one = publish_units(ws, engine, ws.profile, units)
+        monkeypatch.setenv("TECHREFORM_RECEIPT_POOL_MIN", "1")  # five receipts: a helper all the same
+        both = publish_units(twin, twin_engine, twin.profile, units, processes=2)
+        assert [p.relative_to(ws.root) for p in one] == [p.relative_to(twin_root) for p in both]
+        assert len(both) == 5 and pending_receipts(twin_engine) == {}
+        assert publish_units(twin, twin_engine, twin.profile, units, processes=2) == []
+        write_reports(ws, engine, run_period=PERIOD)
+        write_reports(twin, twin_engine, run_period=PERIOD)
+        assert _files(ws.root) == _files(twin_root)
+        with twin_engine.connect() as c:
+            recorded = set(c.execute(text("SELECT receipt_path FROM submission")).scalars())
+        assert recorded == {str(p.relative_to(twin_root)) for p in both}
+    finally:
+        twin_engine.dispose()
+
+
+def test_a_run_in_one_process_plans_one_batch(monkeypatch):
+    """``techreform run`` (dag.test, mapped tasks one after another) plans one batch, unless the
+    environment says otherwise; the setting is the run's alone."""
+    from techreform.airflow_run import _one_batch
+
+    monkeypatch.delenv("TECHREFORM_FANOUT_TASKS", raising=False)
+    with _one_batch():
+        assert Spread.of().tasks == 1
+    assert "TECHREFORM_FANOUT_TASKS" not in os.environ
+    monkeypatch.setenv("TECHREFORM_FANOUT_TASKS", "3")
+    with _one_batch():
+        assert Spread.of().tasks == 3
 
 
 def test_receipt_tasks_of_different_units_run_together_on_postgresql(tmp_path):

@@ -23,6 +23,7 @@ from techreform.reference.profiles import Profile
 from techreform.returns import READABLE_SUFFIXES
 from techreform.rules.findings import Finding
 from techreform.workbooks.receipt import receipt_file_name, write_receipt
+from techreform.workbooks.receipt_pool import PROCESSES, Pool, ReceiptJob
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,9 @@ def publish(
     ws: Workspace, engine: Engine, profile: Profile, *, run_period: Period | None = None
 ) -> list[Path]:
     """Receipts for every decided file that has none yet, then the periods' CSV files (the whole
-    step in one go; the DAG may spread the receipts over units, ``publish_units``)."""
+    step in one go, on every core; the DAG may spread the receipts over units, ``publish_units``)."""
     with workspace_lock(ws, engine):
-        written = _write_receipts(ws, engine, profile, None)
+        written = _write_receipts(ws, engine, profile, None, PROCESSES)
         write_reports(ws, engine, run_period=run_period, locked=True)
     return written
 
@@ -54,8 +55,11 @@ def pending_receipts(engine: Engine) -> dict[str, float]:
     return work
 
 
-def publish_units(ws: Workspace, engine: Engine, profile: Profile, units: Iterable[str]) -> list[Path]:
-    """Receipts for these units' decided files that have none yet (one task of a spread step).
+def publish_units(
+    ws: Workspace, engine: Engine, profile: Profile, units: Iterable[str], *, processes: int = 1
+) -> list[Path]:
+    """Receipts for these units' decided files that have none yet (one task of a spread step, or
+    the step's only one), written by ``processes`` processes (``receipt_pool``).
 
     Several such tasks run at once for different units; each holds the intake lock shared (no
     receive or judging meanwhile) and its units' own locks (a second run's task for the same unit
@@ -64,7 +68,7 @@ def publish_units(ws: Workspace, engine: Engine, profile: Profile, units: Iterab
     if not wanted:
         return []
     with workspace_lock(ws, engine, shared=True, units=wanted):
-        return _write_receipts(ws, engine, profile, wanted)
+        return _write_receipts(ws, engine, profile, wanted, processes)
 
 
 def write_reports(
@@ -89,10 +93,13 @@ def write_reports(
     return sorted(periods)
 
 
-def _write_receipts(ws: Workspace, engine: Engine, profile: Profile, units: list[str] | None) -> list[Path]:
-    """The receipts still missing, of these units (None: all), in order of arrival; the caller
-    holds the lock."""
-    written: list[Path] = []
+def _write_receipts(
+    ws: Workspace, engine: Engine, profile: Profile, units: list[str] | None, processes: int = 1
+) -> list[Path]:
+    """The receipts still missing, of these units (None: all), in order of arrival, written by
+    ``processes`` processes (``receipt_pool``); the caller holds the lock. A receipt is recorded
+    once its file is in place."""
+    recorded = 0
     with Session(engine, expire_on_commit=False) as session:
         query = (
             select(wh.Submission)
@@ -102,43 +109,56 @@ def _write_receipts(ws: Workspace, engine: Engine, profile: Profile, units: list
         )
         if units is not None:
             query = query.where(wh.Submission.unit_code.in_(units))
-        for sub in session.scalars(query).all():
-            written.append(_write_receipt(ws, session, profile, sub))
-            if len(written) % 50 == 0:  # a crash rewrites at most these receipts, under the same names
-                session.commit()
+        subs = session.scalars(query).all()
+        # the helpers start (and import) while this process gathers what the receipts say
+        with Pool(processes, len(subs)) as pool:
+            planned: set[Path] = set()
+            jobs = [_receipt_job(ws, session, profile, sub, planned) for sub in subs]
+            by_path = {job.path: sub for job, sub in zip(jobs, subs, strict=True)}
+
+            def done(job: ReceiptJob) -> None:
+                nonlocal recorded
+                by_path[job.path].receipt_path = str(job.path.relative_to(ws.root))
+                recorded += 1
+                if recorded % 50 == 0:  # a crash rewrites at most these receipts, under the same names
+                    session.commit()
+
+            pool.write_all(jobs, done, write=write_receipt)
         session.commit()
-    return written
+    return [job.path for job in jobs]
 
 
-def _write_receipt(ws: Workspace, session: Session, profile: Profile, sub: wh.Submission) -> Path:
+def _receipt_job(
+    ws: Workspace, session: Session, profile: Profile, sub: wh.Submission, planned: set[Path]
+) -> ReceiptJob:
+    """What a submission's receipt says and where it goes (``planned``: the paths of this run's
+    receipts before it, not yet recorded)."""
     unit = profile.unit(sub.unit_code)
     status = wh.REJECTED if sub.errors else wh.ACCEPTED
     path = ws.outbox / sub.unit_code / receipt_file_name(sub.file_name, sub.received_at)
-    taken = session.scalar(
+    taken = path in planned or session.scalar(
         select(wh.Submission.id).where(wh.Submission.receipt_path == str(path.relative_to(ws.root)))
     )
-    if taken is not None:  # two files of the same name within a minute: keep both receipts
+    if taken:  # two files of the same name within a minute: keep both receipts
         path = path.with_name(f"{path.stem}_{sub.id}{path.suffix}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    planned.add(path)
     source = ws.root / sub.archive_path
     findings = [Finding(**{k: getattr(f, k) for k in Finding.__dataclass_fields__}) for f in sub.findings]
-    write_receipt(
-        path,
-        unit_code=sub.unit_code,
-        unit_name=unit.name if unit else sub.unit_code,
-        file_name=sub.file_name,
-        period=sub.period,
-        status=status,
-        received_at=sub.received_at,
-        deadline=sub.deadline,
-        summary=sub.summary or "",
-        findings=findings,
-        source=source if _safe_to_copy(sub) and source.suffix.lower() in READABLE_SUFFIXES else None,
-        superseded=sub.status == wh.SUPERSEDED,
-        timeliness_settled=sub.period is not None and accepted_before(session, sub),
-    )
-    sub.receipt_path = str(path.relative_to(ws.root))
-    return path
+    fields = {
+        "unit_code": sub.unit_code,
+        "unit_name": unit.name if unit else sub.unit_code,
+        "file_name": sub.file_name,
+        "period": sub.period,
+        "status": status,
+        "received_at": sub.received_at,
+        "deadline": sub.deadline,
+        "summary": sub.summary or "",
+        "findings": findings,
+        "source": source if _safe_to_copy(sub) and source.suffix.lower() in READABLE_SUFFIXES else None,
+        "superseded": sub.status == wh.SUPERSEDED,
+        "timeliness_settled": sub.period is not None and accepted_before(session, sub),
+    }
+    return ReceiptJob(path, fields)
 
 
 @dataclass

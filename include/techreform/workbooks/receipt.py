@@ -111,6 +111,11 @@ def receipt_file_name(file_name: str, received_at: dt.datetime) -> str:
     return fitted_name(f"回执_{stem}_{received_at:%Y%m%dT%H%M}.xlsx")
 
 
+def part_path(path: Path, pid: int) -> Path:
+    """The temporary file process ``pid`` writes a receipt to before moving it to ``path``."""
+    return path.with_name(f".{pid}.receipt.part")  # short: the name itself may be long
+
+
 def write_receipt(
     path: Path,
     *,
@@ -179,7 +184,7 @@ def write_receipt(
         write_copy(wb.create_sheet(name), sheet, by_cell.get(sheet.name, {}), headers.get(sheet.name))
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{os.getpid()}.receipt.part")  # short: the name itself may be long
+    tmp = part_path(path, os.getpid())
     try:
         tmp.write_bytes(stable_bytes(wb))  # no time inside: the same receipt is the same bytes
         os.replace(tmp, path)
