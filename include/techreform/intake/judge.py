@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
-from techreform.intake.ahead import RowRulesAhead
 from techreform.intake.files import Pending, check_file, to_read, unprocessable
 from techreform.intake.history import earlier_returns, rounds, vanished
 from techreform.intake.inbox import keep_copy
@@ -166,16 +165,13 @@ def process(ws: Workspace, engine: Engine, profile: Profile, *, validator: Any =
         if pending:
             # two reading processes for the run (each started again only after a file killed it),
             # reading ahead in the order the files are judged
-            # and the row rules run behind them, on chunks of the files read so far
-            with IsolatedReader(workers=READERS) as reader, RowRulesAhead(lazy, len(pending)) as rules:
+            with IsolatedReader(workers=READERS) as reader:
                 reader.expect([path for p in pending if (path := to_read(p, ws)) is not None])
                 for p in pending:
                     check_file(p, profile, ws, reader)
                     if p.can_validate_rows:  # the rules will run: their validator is built meanwhile
                         lazy.start()
-                    rules.add(p)
-                reader.close()  # (every file is read: the reading processes end now)
-                rules.finish(pending)
+        run_rules(pending, lazy, "row")
         for round_ in rounds(pending):
             earlier = earlier_returns(session, round_)
             run_rules(round_, lazy, "history", earlier)

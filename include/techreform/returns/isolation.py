@@ -96,21 +96,6 @@ def serve(limits: Limits) -> None:
         _write_frame(out, (time.monotonic() - started, answer))
 
 
-# A return's answer is some 200-300 kB: in a pipe this wide the worker writes it at once and the
-# caller takes it in one read, however busy its other threads keep the interpreter (the row rules
-# run in a thread meanwhile, and every read of a narrow pipe's 64 kB waits for the GIL again).
-_PIPE_BYTES = 1 << 20
-
-
-def _widen(f: Any) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(f.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):  # not Linux, or over the system's limit
-        pass
-
-
 _TAKE_SECONDS = 30.0  # to take the rest of an answer whose first bytes came in time
 
 
@@ -134,7 +119,6 @@ class _Worker:
                 stdout=subprocess.PIPE,
                 close_fds=True,
             )
-            _widen(self.proc.stdout)
         assert self.proc.stdin is not None
         self.path, self.deadline = path, time.monotonic() + self.limits.seconds
         try:
