@@ -60,3 +60,27 @@ def test_each_suite_is_given_every_column_its_expectations_read(validator):
             if kwargs.get("row_condition") is not None:
                 named.append(kwargs["row_condition"]["column"]["name"])  # (stored as a dict)
             assert set(named) <= columns, (sheet, stage, config.type, named)
+
+
+def test_a_frame_of_a_suites_columns_is_those_columns_of_the_whole_frame(validator):
+    from pandas.testing import assert_frame_equal
+
+    from tests.conftest import base_row
+
+    rows = [
+        {**base_row(i, note="已说明" if i % 2 else None, total_investment=None if i == 3 else 10.0 * i)}
+        | {"_rid": i, "_file": 1 + i % 2, "_row": 5 + i, "_period_end": 3}
+        for i in range(6)
+    ]
+    only = validator.columns_for(schema.PROJECT_SHEET, "row")
+    assert only is not None and len(only) < 3 * len(schema.PROJECT_FIELDS)
+    whole = _frame(rows, schema.PROJECT_FIELDS)
+    part = _frame(rows, schema.PROJECT_FIELDS, only)
+    assert list(part.columns) == [c for c in whole.columns if c in only]
+    assert_frame_equal(part, whole[list(part.columns)])
+    # and the rules find the same on either
+    want = [(r.id, r.field, rid) for r, rid in validator.failures(schema.PROJECT_SHEET, whole)]
+    assert want and want == [
+        (r.id, r.field, rid) for r, rid in validator.failures(schema.PROJECT_SHEET, part)
+    ]
+    assert validator.columns_for(schema.RECOGNITION_SHEET, "history") is None

@@ -21,16 +21,24 @@ from techreform.rules.findings import WARNING
 log = logging.getLogger(__name__)
 
 
-def _frame(rows: list[dict[str, Any]], fields: tuple[schema.Field, ...]) -> pd.DataFrame:
+def _frame(
+    rows: list[dict[str, Any]], fields: tuple[schema.Field, ...], only: list[str] | None = None
+) -> pd.DataFrame:
+    """The rows as the rules see them; ``only``: just the columns a suite reads (each column is
+    made from its own cells alone, so it is the same column either way)."""
     cols = ["_rid", "_file", "_row", "_period_end", "prev_ytd", "next_ytd"]
     for f in fields:
         cols += [f.name, f"{f.name}__raw", f"{f.name}__invalid"]
+    if only is not None:
+        wanted = set(only)
+        cols = [c for c in cols if c in wanted]
     frame = pd.DataFrame.from_records(rows, columns=cols)
     numeric = {f.name for f in fields if f.kind in ("amount", "pct", "int", "month")} | {
         "_period_end",
         "prev_ytd",
         "next_ytd",
     }
+    numeric &= set(cols)
     for c in numeric:
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     for c in frame.columns:
@@ -138,7 +146,8 @@ def _run_rules_batch(
     ):
         if not rows:
             continue
-        for rule, rid in validator.failures(sheet_kind, _frame(rows, fields), stage):
+        only = validator.columns_for(sheet_kind, stage) if hasattr(validator, "columns_for") else None
+        for rule, rid in validator.failures(sheet_kind, _frame(rows, fields, only), stage):
             p, row = where[rid]
             if rule.field in row.get(BAD_CELLS, ()):  # already answered at its cell (#DIV/0!, 1e308)
                 continue
@@ -182,7 +191,15 @@ class LazyValidator:
         except Exception:  # told again, from the caller's thread, when the validator is first used
             log.debug("building the validator in the background failed", exc_info=True)
 
+    def columns_for(self, sheet: str, stage: str = "row") -> list[str] | None:
+        """The columns the suite of a sheet and stage reads (None: every column)."""
+        v = self._validator()
+        return v.columns_for(sheet, stage) if hasattr(v, "columns_for") else None
+
     def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row"):
+        return self._validator().failures(sheet, frame, stage)
+
+    def _validator(self) -> Any:
         if self._v is None:
             if self._thread is not None:
                 self._thread.join()
@@ -191,4 +208,4 @@ class LazyValidator:
                 from techreform.rules import Validator
 
                 self._v = Validator(self.profile)
-        return self._v.failures(sheet, frame, stage)
+        return self._v

@@ -128,6 +128,12 @@ class Validator:
         meta = {"rule_id": rule.id, "severity": rule.severity, "field": rule.field}
         return _expectation_class(rule.expectation)(**kwargs, meta=meta)
 
+    def columns_for(self, sheet: str, stage: str = "row") -> list[str] | None:
+        """The columns the suite of a sheet and stage reads; None where the stage has no suite
+        for the sheet (``failures`` then finds nothing, whatever the frame)."""
+        columns = self.columns.get((sheet, stage))
+        return list(columns) if columns is not None else None
+
     def failures(self, sheet: str, frame: pd.DataFrame, stage: str = "row") -> list[tuple[Rule, int]]:
         """(rule, row id) for every cell that breaks a rule of a stage, over a whole batch of rows."""
         if frame.empty or (sheet, stage) not in self.definitions:
