@@ -259,7 +259,8 @@ def test_dockerfile_installs_the_locked_versions():
     assert copied, "the Dockerfile should copy uv.lock"
     export = re.search(r"uv export --frozen --no-dev --no-emit-project --no-hashes -o (\S+)", dockerfile)
     assert export, "the Dockerfile should export uv.lock as constraints"
-    installs = [line for line in dockerfile.splitlines() if "pip install" in line and "-e /opt/airflow" in line]
+    lines = dockerfile.splitlines()
+    installs = [line for line in lines if "pip install" in line and "-e /opt/airflow" in line]
     assert installs and all(f"-c {export.group(1)}" in line for line in installs)
     assert dockerfile.index(copied.group(0)) < dockerfile.index(export.group(0))
 
