@@ -64,6 +64,7 @@ def _reconcile(ws: Workspace, processes: str, monkeypatch: pytest.MonkeyPatch) -
         engine.dispose()
 
 
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
 def test_two_processes_write_what_one_does(ws, monkeypatch):
     rows = [list(r) for r in ROWS]
     rows[1][4] = "419001"  # a unit outside the jurisdiction: a warning, in the workbook's notes
@@ -79,6 +80,7 @@ def test_two_processes_write_what_one_does(ws, monkeypatch):
     assert _reconcile(ws, "2", monkeypatch) == []  # a rerun changes nothing
 
 
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
 def test_a_broken_extract_fails_the_same_on_two_processes(ws, monkeypatch):
     rows = [list(r) for r in ROWS] + [list(ROWS[0])]  # S1 twice: the check (in the child) fails
     _extract(ws, rows)
@@ -150,6 +152,7 @@ def _gone(pid: int, seconds: float = 10.0) -> bool:
     return False
 
 
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
 def test_the_child_is_gone_on_every_way_out():
     with helper.Helper() as child:
         pid = child.proc.pid
