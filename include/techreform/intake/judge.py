@@ -7,7 +7,7 @@ import logging
 import os
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from techreform.returns.isolation import IsolatedReader
 from techreform.returns.visible import shown, visible
 from techreform.rules.book import file_finding
 from techreform.rules.findings import ERROR, WARNING, MergedFinding, merge_findings
+from techreform.warehouse.bulk import insert_dicts
 from techreform.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -112,10 +113,11 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
     sub.status = status
     sub.processed_at = dt.datetime.now().replace(microsecond=0)
     session.flush()
-    # Core executemany on the session's connection: one statement per table, no ORM bookkeeping.
+    # one executemany per table on the session's connection: no ORM bookkeeping (``warehouse.bulk``)
     conn = session.connection()
     if p.findings:
-        conn.execute(insert(wh.Finding), [{**f.as_dict(), "submission_id": sub.id} for f in p.findings])
+        findings = [{**f.as_dict(), "submission_id": sub.id} for f in p.findings]
+        insert_dicts(conn, wh.Finding, findings)
     if status == wh.ACCEPTED and p.parsed is not None:
         period = sub.period
         assert period is not None  # a return without a period is rejected
@@ -126,14 +128,14 @@ def _decide(session: Session, p: Pending, ws: Workspace, profile: Profile) -> No
             for m in ("start_month", "planned_completion"):
                 values[m] = month_text(int(row[m])) if row.get(m) is not None else None
             projects.append({**common, "row": row["_row"], **values})
-        conn.execute(insert(wh.Project), projects)
+        insert_dicts(conn, wh.Project, projects)
         sub.projects_count = len(projects)
         if p.parsed.recognitions is not None and p.parsed.recognitions.rows:
             recognitions = [
                 {**common, "row": row["_row"], **{k: row.get(k) for k in wh.RECOGNITION_COLUMNS}}
                 for row in p.parsed.recognitions.rows
             ]
-            conn.execute(insert(wh.Recognition), recognitions)
+            insert_dicts(conn, wh.Recognition, recognitions)
             sub.recognitions_count = len(recognitions)
         wh.settle_in_force(session, sub.unit_code, period)
     elif sub.archive_path:  # (an entry that is no regular file was never archived)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from operator import itemgetter
-from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from techreform import warehouse as wh
@@ -19,6 +17,7 @@ from techreform.reconcile import categories as cat
 from techreform.reconcile.decisions import Decision
 from techreform.reconcile.extract import Extract
 from techreform.reconcile.model import Reconciliation
+from techreform.warehouse.bulk import insert_many
 
 
 def _found(s: Session, e: Extract) -> wh.StatsLoad | None:
@@ -146,32 +145,6 @@ ITEM_COLUMNS = (
 )
 
 
-def _insert_many(conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (values of ``columns``). On SQLite the statement is compiled once and each
-    value goes through its column's bind processor as SQLAlchemy would, then straight to the
-    driver's executemany (SQLAlchemy's per-row parameter handling is most of the time of 100,000s
-    of rows); elsewhere SQLAlchemy's own executemany (batched "insertmanyvalues")."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
-        return
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(columns))
-    assert compiled.positiontup is not None  # SQLite's paramstyle is positional
-    where = [columns.index(name) for name in compiled.positiontup]
-    get = itemgetter(*where)
-    dialect = conn.dialect
-    processors = [table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in where]
-    convert = [(n, p) for n, p in enumerate(processors) if p is not None]
-    params: list[tuple[Any, ...]] = []
-    for r in rows:
-        values = list(get(r))
-        for n, p in convert:
-            values[n] = p(values[n])
-        params.append(tuple(values))
-    conn.exec_driver_sql(compiled.string, params)
-
-
 def save(engine: Engine, rec: Reconciliation) -> int:
     """Record the load and replace the period's reconciliation; returns the run's id."""
     with Session(engine) as s, s.begin():
@@ -235,7 +208,7 @@ def save(engine: Engine, rec: Reconciliation) -> int:
             )
             for st in rec.stats
         ]
-        _insert_many(s.connection(), wh.ReconItem.__table__, ITEM_COLUMNS, [*lib_rows, *stats_rows])
+        insert_many(s.connection(), wh.ReconItem, ITEM_COLUMNS, [*lib_rows, *stats_rows])
         return run.id
 
 
