@@ -62,11 +62,21 @@ def test_the_fast_path_stores_what_sqlalchemy_stores(kind, tmp_path, migrated_db
             engine = wh.connect(url)
         try:
             findings = [
-                {"submission_id": 1, "sheet": "项目表", "row": 5, "field": "uscc", "column": "统一社会信用代码",
-                 "col_index": 3, "value": None, "rule_id": "uscc_invalid", "severity": "error",
-                 "message": "统一社会信用代码校验位错误", "explained": bool(i % 2)}
+                {
+                    "submission_id": 1,
+                    "sheet": "项目表",
+                    "row": 5,
+                    "field": "uscc",
+                    "column": "统一社会信用代码",
+                    "col_index": 3,
+                    "value": None,
+                    "rule_id": "uscc_invalid",
+                    "severity": "error",
+                    "message": "统一社会信用代码校验位错误",
+                    "explained": bool(i % 2),
+                }
                 for i in range(3)
-            ]  # fmt: skip
+            ]
             with engine.begin() as c:
                 c.execute(insert(wh.Submission), [SUB])
                 c.execute(insert(wh.Project), _rows())
@@ -78,7 +88,8 @@ def test_the_fast_path_stores_what_sqlalchemy_stores(kind, tmp_path, migrated_db
                 insert_dicts(c, wh.Project, [{**r, "id": n + 1} for n, r in enumerate(_rows())])
                 insert_dicts(c, wh.Finding, [{**f, "id": n + 1} for n, f in enumerate(findings)])
             assert (_stored(engine, wh.Project), _stored(engine, wh.Finding)) == theirs
-            assert isinstance(theirs[0][0][wh.Project.__table__.columns.keys().index("total_investment")], Decimal)
+            amount = wh.Project.__table__.columns.keys().index("total_investment")
+            assert isinstance(theirs[0][0][amount], Decimal)
         finally:
             engine.dispose()
 
@@ -88,6 +99,7 @@ def test_a_column_left_to_its_default_is_refused(tmp_path, migrated_db):
     engine = wh.connect(f"sqlite:///{tmp_path / 'w.sqlite'}", migrate=False)
     try:
         with engine.begin() as c, pytest.raises(ValueError, match="explained"):
-            insert_many(c, wh.Finding, ("submission_id", "rule_id", "severity", "message"), [(1, "x", "error", "m")])
+            columns = ("submission_id", "rule_id", "severity", "message")
+            insert_many(c, wh.Finding, columns, [(1, "x", "error", "m")])
     finally:
         engine.dispose()
