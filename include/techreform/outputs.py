@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from techreform import warehouse as wh
 from techreform.rules.findings import ERROR
+from techreform.workbooks.common import publish
 
 SUBMISSION_COLUMNS = ("unit_code", "file", "received_at", "status", "errors", "warnings")
 FINDING_COLUMNS = ("unit_code", "file", "sheet", "row", "field", "rule_id", "severity", "message")
@@ -38,7 +38,7 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> bool:
     """Write atomically (a reader never sees half a file, a crash never leaves one), and only if
     the content changed: a file someone has open is not touched needlessly. True if written.
     Every text cell is made inert (``inert``): the names and sheets come from counties' files."""
-    return publish_bytes(path, csv_bytes(columns, rows))
+    return publish(path, csv_bytes(columns, rows))
 
 
 def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
@@ -48,17 +48,6 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
     w.writeheader()
     w.writerows({k: inert(v) for k, v in row.items()} for row in rows)
     return buf.getvalue().encode("utf-8")
-
-
-def publish_bytes(path: Path, data: bytes) -> bool:
-    """Put ``data`` at ``path`` atomically, only if the content changed; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")  # two writers never share one
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
 
 
 def write_intake_csvs(session: Session, directory: Path, period: str) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from techreform.outputs import csv_bytes, publish_bytes
+from techreform.outputs import csv_bytes
 from techreform.reconcile.model import Reconciliation
 from techreform.reference.profiles import Profile
 from techreform.workbooks import reconciliation as workbook
-from techreform.workbooks.common import publish as publish_book
+from techreform.workbooks.common import publish as publish_file
 from techreform.workspace import Workspace
 
 CSV_COLUMNS = (
@@ -104,10 +104,10 @@ def publish(ws: Workspace, profile: Profile, rec: Reconciliation, out: Rendered)
     changed: list[Path] = []
     folder = ws.reports_for(rec.period)
     csv_path = folder / "reconciliation.csv"
-    if publish_bytes(csv_path, out.csv):
+    if publish_file(csv_path, out.csv):
         changed.append(csv_path)
     path = folder / file_name(rec.period)
-    if publish_book(path, out.book):
+    if publish_file(path, out.book):
         changed.append(path)
     for unit in profile.units:
         data = out.followups[unit.code]
@@ -115,7 +115,7 @@ def publish(ws: Workspace, profile: Profile, rec: Reconciliation, out: Rendered)
         if data is None:
             if path.exists():
                 path.unlink()
-        elif publish_book(path, data):
+        elif publish_file(path, data):
             changed.append(path)
     return changed
 

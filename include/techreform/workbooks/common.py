@@ -259,12 +259,12 @@ def save_stable(wb: Workbook, path: Path) -> bool:
 
 
 def publish(path: Path, data: bytes) -> bool:
-    """Put ``data`` (a workbook's ``stable_bytes``) at ``path`` atomically, only if the bytes
-    differ; True if written."""
+    """Put ``data`` (a workbook's ``stable_bytes``, a CSV's bytes) at ``path`` atomically (a reader
+    never sees half a file, a crash never leaves one), only if the bytes differ; True if written."""
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # hidden; two writers never share one
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return True
