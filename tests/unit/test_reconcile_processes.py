@@ -1,9 +1,12 @@
 """The reconciliation on two processes (``reconcile.helper``): the same results and files as on one,
-a broken extract failing the same way, and the child process gone on every way out."""
+a broken extract failing the same way, and the child process gone on every way out. The extract
+read ahead (``reconcile.prefetch``, ``techreform run``'s intake meanwhile): the same again, and an
+extract replaced meanwhile read again."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from techreform import pipeline
 from techreform import warehouse as wh
-from techreform.reconcile import ExtractError, helper, run_reconciliation
+from techreform.reconcile import ExtractError, helper, prefetch, run_reconciliation
 from techreform.reconcile.extract import Extract
 from techreform.reconcile.match import Link
 from techreform.reconcile.model import LibraryItem, Reconciliation, StatsItem
@@ -194,3 +197,99 @@ def test_the_child_dies_with_its_parent():
     parent.stdin.flush()
     parent.wait(10)
     assert _gone(pid)
+
+
+# --- the extract read ahead (``prefetch``)
+
+
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
+def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
+    rows = [list(r) for r in ROWS]
+    rows[1][4] = "419001"  # a warning, in the workbook's notes
+    _extract(ws, rows)
+    changed_one = _reconcile(ws, "1", monkeypatch)
+    one, results = _files(ws), _results(ws)
+    for name in one:
+        (ws.root / name).unlink()
+    monkeypatch.setenv(helper.ENV, "2")
+    assert prefetch.start(ws, "2026Q3")
+    child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    assert child.proc is not None
+    pid = child.proc.pid
+    deadline = time.monotonic() + 10  # it lowers its own priority as it starts
+    while os.getpriority(os.PRIO_PROCESS, pid) < prefetch.NICE and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= prefetch.NICE
+    assert _reconcile(ws, "2", monkeypatch) == changed_one
+    assert child.proc.pid == pid and _gone(pid)  # that child, taken, and stopped after
+    assert _files(ws) == one and _results(ws) == results
+    assert prefetch._ahead == {}
+
+
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
+def test_an_extract_replaced_meanwhile_is_read_again(ws, monkeypatch):
+    _extract(ws, [list(r) for r in ROWS])
+    monkeypatch.setenv(helper.ENV, "2")
+    assert prefetch.start(ws, "2026Q3")
+    child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    rows = [list(r) for r in ROWS]
+    rows[0][0] = "S77"  # the bureau sends another extract while intake runs
+    _extract(ws, rows)
+    _reconcile(ws, "2", monkeypatch)
+    assert child.proc is not None and _gone(child.proc.pid)
+    assert "S77" in {r[2] for r in _results(ws)}
+    replaced = _files(ws)
+    for name in replaced:
+        (ws.root / name).unlink()
+    _reconcile(ws, "1", monkeypatch)  # what one process makes of the new extract
+    assert _files(ws) == replaced
+
+
+@pytest.mark.slow  # a few seconds: the child's imports and reading
+def test_a_broken_extract_read_ahead_fails_as_without(ws, monkeypatch):
+    monkeypatch.setenv(helper.ENV, "2")
+    _extract(ws, [list(r) for r in ROWS] + [list(ROWS[0])])  # S1 twice: the check fails
+    assert prefetch.start(ws, "2026Q3")
+    with pytest.raises(ExtractError, match="统计项目编号”重复（S1）"):
+        pipeline.reconcile(str(ws.root), "2026Q3")
+    _xlsx(ws.stats / "2026Q3" / "projects.xlsx", [HEADERS[:3], ["S1"]])  # columns missing
+    assert prefetch.start(ws, "2026Q3")
+    with pytest.raises(ExtractError, match="找不到表头"):
+        _reconcile(ws, "2", monkeypatch)
+    assert _files(ws) == {} and _results(ws) == []
+
+
+def test_nothing_is_read_ahead_without_extract_files(ws, monkeypatch):
+    monkeypatch.setenv(helper.ENV, "2")
+    assert not prefetch.start(ws, "2026Q3")  # no extract yet
+    _extract(ws, [list(r) for r in ROWS])
+    monkeypatch.setenv(helper.ENV, "1")
+    assert not prefetch.start(ws, "2026Q3")  # one process wanted
+    monkeypatch.setenv(helper.ENV, "2")
+    settings = {**ws.settings, "statistics": {"url": "sqlite:///stats.db", "projects_table": "p"}}
+    (ws.root / "techreform.json").write_text(json.dumps(settings), "utf-8")
+    assert not prefetch.start(ws, "2026Q3")  # kept in a database: nothing to compare before reading
+    assert prefetch._ahead == {}
+
+
+def test_a_child_not_taken_is_stopped(ws, monkeypatch):
+    monkeypatch.setenv(helper.ENV, "2")
+    _extract(ws, [list(r) for r in ROWS])
+    assert prefetch.start(ws, "2026Q3")
+    assert not prefetch.start(ws, "2026Q3")  # one per period
+    child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    assert child.proc is not None
+    prefetch.stop()
+    assert _gone(child.proc.pid) and prefetch._ahead == {}
+
+
+def test_a_started_child_is_not_started_again():
+    child = helper.Helper().__enter__()
+    try:
+        assert child.proc is not None
+        pid = child.proc.pid
+        with child as same:  # (how the reconciliation takes a child read ahead)
+            assert same.proc is not None and same.proc.pid == pid
+        assert _gone(pid)
+    finally:
+        child.close()

@@ -171,20 +171,34 @@ def _in_process(step: str, ws: Workspace, engine: Engine, a: argparse.Namespace)
 
 def cmd_run(a: argparse.Namespace) -> int:
     from techreform import warehouse
-    from techreform.airflow_run import dags_folder
     from techreform.cli.workspace import warehouse_for_run
 
     ws = Workspace(Path(a.workspace).resolve())
     ws.settings  # fail early, in Chinese, if this is no workspace  # noqa: B018
     steps = STEPS if a.step == "all" else (a.step,)
-    rc = 0
-    lines: list[str] = []  # one per later step; the intake's tally comes last
-    tally: str | None = None
     try:  # once for the run: no step alters the schema
         engine = warehouse_for_run(ws)
     except warehouse.NotAtHead as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
+    if {"intake", "reconcile"} <= set(steps):  # the extract does not wait for the returns
+        from techreform.reconcile import prefetch
+
+        prefetch.start(ws, str(a.period))
+    try:
+        return _run_steps(ws, engine, steps, a)
+    finally:
+        from techreform.reconcile import prefetch
+
+        prefetch.stop()  # (a child not taken: the reconciliation did not run)
+
+
+def _run_steps(ws: Workspace, engine: Engine, steps: tuple[str, ...], a: argparse.Namespace) -> int:
+    from techreform.airflow_run import dags_folder
+
+    rc = 0
+    lines: list[str] = []  # one per later step; the intake's tally comes last
+    tally: str | None = None
     for step in steps:
         dag_id, title = STEP_DAGS[step], STEP_TITLES[step]
         if not (dags_folder() / f"{dag_id}.py").exists():

@@ -30,19 +30,24 @@ class ReconcileResult:
 def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
     that cannot be used; earlier results are then left as they were."""
-    from techreform.reconcile import decisions, extract, helper, outputs, store
+    from techreform.reconcile import decisions, extract, helper, outputs, prefetch, store
     from techreform.reconcile.run import library_in_force, reconcile, units_of
     from techreform.workbooks.reconciliation import workbook_bytes
 
     profile = ws.profile
-    if not helper.wanted():
+    ahead = prefetch.take(ws, period)  # a child that has read the extract already (``techreform run``)
+    if ahead is None and not helper.wanted():
         return _in_one_process(ws, engine, period)
-    with helper.Helper() as child:  # started first: its imports while the extract is read
-        loaded = extract.load(ws, period)
+    with ahead or helper.Helper() as child:  # started first: its imports while the extract is read
+        checked: tuple[object, ...] | None = None  # the check's outcome, when the child read it
+        if ahead is not None:
+            loaded, checked = child.result()  # ExtractError raised here, as by extract.load
+        else:
+            loaded = extract.load(ws, period)
         if loaded is None:
             return ReconcileResult(period, None)
-        # the extract checked (Great Expectations) by the child while this process matches
-        child.submit("check", helper.pack_for_check(loaded, units_of(profile)))
+        if checked is None:  # checked (Great Expectations) by the child while this process matches
+            child.submit("check", helper.pack_for_check(loaded, units_of(profile)))
         current = decisions.read(ws.decisions)
         store.save_decisions(engine, current)
         remembered = store.stored_decisions(engine)
@@ -51,14 +56,17 @@ def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileR
             rec = reconcile(profile, period, loaded, library, [*remembered, *current], check=False)
         except Exception:
             try:
-                child.result()
+                helper.outcome(checked) if checked is not None else child.result()
             except ExtractError:  # a broken extract fails as when it was checked first
                 raise
             except Exception:
                 pass
             raise
-        warnings = child.result()  # ExtractError: nothing saved, nothing written
-        loaded.warnings.extend(warnings)
+        if checked is None:
+            warnings = child.result()  # ExtractError: nothing saved, nothing written
+            loaded.warnings.extend(warnings)
+        else:
+            warnings = helper.outcome(checked)  # (already among the extract's warnings)
         rec.warnings = list(warnings)
         # the workbook made by the child while this process saves the results and makes the CSV
         # and the units' lists (as long, for a province); every file written after that, as in

@@ -26,6 +26,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from techreform.reconcile.extract import Extract
@@ -160,7 +161,33 @@ def _check(packed: tuple[Any, ...]) -> list[str]:
     return check(Extract(period, source, sha, loaded_at, sheet, _unpack_sheet(totals)), units)
 
 
-JOBS: dict[str, Callable[..., Any]] = {"check": _check, "outputs": _outputs}
+def _load(root: str, period: str, units: list[str]) -> tuple[Extract | None, tuple[Any, ...]]:
+    """The period's extract read (``extract.load``, its ExtractError raised as there) and checked.
+    The check's outcome, ("ok", warnings) or ("raised", ExtractError, traceback), is answered
+    beside it: the caller raises it where it would have checked the extract itself."""
+    from techreform.reconcile import extract
+    from techreform.reconcile.extract_checks import check
+    from techreform.workspace import Workspace
+
+    loaded = extract.load(Workspace(Path(root)), period)
+    if loaded is None:
+        return None, ("ok", [])
+    try:
+        return loaded, ("ok", check(loaded, units))  # (check() adds the warnings to the extract)
+    except extract.ExtractError as e:
+        return loaded, ("raised", e, traceback.format_exc())
+
+
+def outcome(answer: tuple[Any, ...]) -> Any:
+    """The result of an answer ("ok", result), or its exception ("raised", …) raised here."""
+    if answer[0] == "ok":
+        return answer[1]
+    error: Exception = answer[1]
+    error.add_note(f"raised in the reconciliation's child process:\n{answer[2]}")
+    raise error
+
+
+JOBS: dict[str, Callable[..., Any]] = {"check": _check, "load": _load, "outputs": _outputs}
 
 
 def _die_with_parent() -> None:
@@ -178,6 +205,8 @@ def serve() -> None:
     _die_with_parent()
     if os.getppid() != int(sys.argv[1]):  # the parent died before that took effect
         return
+    if len(sys.argv) > 2:  # started ahead of its work: it yields the cores to what runs meanwhile
+        os.nice(int(sys.argv[2]))
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to the log, never into the answers
     # imported while the parent reads the extract
@@ -213,13 +242,19 @@ def serve() -> None:
 class Helper:
     """The child process, started on entering the ``with`` block and gone on leaving it."""
 
-    def __init__(self) -> None:
+    def __init__(self, nice: int = 0) -> None:
+        """``nice``: the child's priority lowered by that much (``os.nice``)."""
         self.proc: subprocess.Popen[bytes] | None = None
         self._sent = False
+        self._nice = nice
 
     def __enter__(self) -> Helper:
+        """Start the child, unless it was started before (``prefetch`` hands on a running one)."""
+        if self.proc is not None:
+            return self
+        niceness = [str(self._nice)] if self._nice else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techreform.reconcile.helper", str(os.getpid())],
+            [sys.executable, "-m", "techreform.reconcile.helper", str(os.getpid()), *niceness],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -248,11 +283,7 @@ class Helper:
             self.close()
             code = self.proc.returncode if self.proc else None
             raise HelperDied(f"对账辅助进程意外退出（退出码 {code}）：请重新运行对账") from None
-        if answer[0] == "ok":
-            return answer[1]
-        error: Exception = answer[1]
-        error.add_note(f"raised in the reconciliation's child process:\n{answer[2]}")
-        raise error
+        return outcome(answer)
 
     def close(self) -> None:
         """Stop the child (it keeps nothing: whatever it was doing is not wanted any more)."""
