@@ -875,3 +875,23 @@ def test_rules_failing_on_every_file_stop_the_run_and_decide_nothing(intake_ws):
     intake_ws.validator = real
     intake_ws.run()
     assert [s.status for s in intake_ws.submissions()] == [wh.ACCEPTED, wh.ACCEPTED, wh.REJECTED]
+
+
+def test_receipt_temporary_files_left_by_a_killed_writer_are_removed(intake_ws):
+    """A receipt writer killed mid-file leaves its hidden ``.PID.receipt.part``; the next intake
+    removes it (no receipt is written while intake holds its lock), and nothing else."""
+    from techreform.intake import receive
+    from techreform.workbooks.receipt_parts import part_path
+
+    folder = intake_ws.ws.outbox / UNIT
+    folder.mkdir(parents=True, exist_ok=True)
+    receipt = folder / "回执_技改项目季报_20260409T0149.xlsx"
+    receipt.write_bytes(b"a receipt")
+    other = folder / ".keep"
+    other.write_bytes(b"")
+    left = part_path(receipt, 4242)
+    left.write_bytes(b"half a receipt")
+    assert left.name == ".4242.receipt.part"
+    assert receive(intake_ws.ws, intake_ws.engine, settle_seconds=0) == []
+    assert not left.exists()
+    assert receipt.read_bytes() == b"a receipt" and other.exists()

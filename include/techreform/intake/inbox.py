@@ -25,6 +25,7 @@ from techreform.intake.lock import workspace_lock
 from techreform.reference.periods import Period, period_from_name
 from techreform.returns import READABLE_SUFFIXES
 from techreform.returns.guard import OLE_SIGNATURE, Limits
+from techreform.workbooks.receipt_parts import remove_leftovers
 from techreform.workspace import Workspace, fitted_name
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,8 @@ def receive(
     now = time.time()
     rows: list[dict[str, Any]] = []
     with workspace_lock(ws, engine), Session(engine) as session:
+        for part in remove_leftovers(ws.outbox):  # no receipt is written beside this lock
+            log.warning("removed %s, a receipt's temporary file left by a writer that was killed", part)
         seen = {
             (p, s, r)
             for p, s, r in session.execute(

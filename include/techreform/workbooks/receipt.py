@@ -34,6 +34,7 @@ from techreform.reference.schema import (
 from techreform.rules import rule_title
 from techreform.rules.findings import ERROR, WARNING, Finding, MergedFinding, merge_findings
 from techreform.workbooks.common import stable_bytes
+from techreform.workbooks.receipt_parts import part_path
 from techreform.workbooks.receipt_rows import CopiedRows
 from techreform.workbooks.receipt_source import (
     SheetNames,
@@ -109,11 +110,6 @@ def receipt_file_name(file_name: str, received_at: dt.datetime) -> str:
     stem = Path(file_name.replace("\\", "/")).name
     stem = Path(stem).stem.strip() or "报表"
     return fitted_name(f"回执_{stem}_{received_at:%Y%m%dT%H%M}.xlsx")
-
-
-def part_path(path: Path, pid: int) -> Path:
-    """The temporary file process ``pid`` writes a receipt to before moving it to ``path``."""
-    return path.with_name(f".{pid}.receipt.part")  # short: the name itself may be long
 
 
 def write_receipt(

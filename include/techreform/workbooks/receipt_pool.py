@@ -32,7 +32,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from techreform.workbooks.receipt import part_path, write_receipt
+from techreform.workbooks.receipt import write_receipt
+from techreform.workbooks.receipt_parts import part_path
 
 # one process per core, two at most (as intake's readers): the receipts' share of a 2-core machine
 PROCESSES = max(1, min(2, os.cpu_count() or 1))
