@@ -9,6 +9,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from copy import copy
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -83,22 +84,40 @@ def _lines(value: Any, width: float) -> int:
 
 def row_heights(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> dict[int, float]:
     """The heights rows of wrapped text need (0-based row -> height), for the rows that need one:
-    spreadsheets do not grow rows written by openpyxl."""
-    heights: dict[int, float] = {}
-    known: dict[tuple[int, type, Any], int] = {}  # a table repeats its texts (units, actions, tiers)
-    for i, values in enumerate(rows):
-        lines = 1
-        for c, v in enumerate(values):
-            if c >= len(widths) or v is None:
+    spreadsheets do not grow rows written by openpyxl.
+
+    Column by column: a table repeats its texts (units, actions, tiers), so each distinct value is
+    measured once, and a column whose values all fit on one line costs no more than a look."""
+    most = [1] * len(rows)  # each row's lines
+    for c, width in enumerate(widths):
+        column = [values[c] if c < len(values) else None for values in rows]
+        kinds = set(map(type, column)) - {type(None)}
+        if len(kinds) > 1:  # 1 and 1.0 are equal keys but not equal lines: measured by type
+            lines = _lines_by_type(column, width)
+        elif kinds:
+            multi = {v: n for v in dict.fromkeys(column) if v is not None and (n := _lines(v, width)) > 1}
+            if not multi:
                 continue
-            key = (c, type(v), v)  # 1 and 1.0 are equal keys but not equal lines
-            n = known.get(key)
-            if n is None:
-                n = known[key] = _lines(v, widths[c])
-            lines = max(lines, n)
-        if lines > 1:
-            heights[i] = 15 * min(lines, 12)
-    return heights
+            lines = list(map(multi.get, column, repeat(1)))
+        else:
+            continue
+        most = list(map(max, most, lines))
+    return {i: 15 * min(n, 12) for i, n in enumerate(most) if n > 1}
+
+
+def _lines_by_type(column: Sequence[Any], width: float) -> list[int]:
+    known: dict[tuple[type, Any], int] = {}
+    lines = []
+    for v in column:
+        if v is None:
+            lines.append(1)
+            continue
+        key = (type(v), v)
+        n = known.get(key)
+        if n is None:
+            n = known[key] = _lines(v, width)
+        lines.append(n)
+    return lines
 
 
 def fit_row_heights(
