@@ -5,12 +5,12 @@ warehouse and makes the CSV and the units' lists. The child only makes bytes: ev
 written by the main process, after the results are committed (as before: results first, then
 files), each atomically.
 
-A plain child process (``python -m techreform.reconcile.helper``), not multiprocessing: nothing of
-the caller (Airflow's threads, its ``__main__``) is forked or imported again. Jobs and answers are
-pickled frames on its stdin and stdout. It is started when the extract has been read, so its imports
-overlap the matching; it dies with its parent (``PR_SET_PDEATHSIG``), and ``Helper`` kills it on
-every way out of the ``with`` block. An exception raised in the child is raised again in the parent,
-of the same type and message; a child that dies raises ``HelperDied``.
+A plain child process (``python -m techreform.reconcile.helper``, see ``childproc``), not
+multiprocessing: nothing of the caller (Airflow's threads, its ``__main__``) is forked or imported
+again. Jobs and answers are pickled frames on its stdin and stdout. It is started when the extract
+has been read, so its imports overlap the matching; it dies with its parent (``PR_SET_PDEATHSIG``),
+and ``Helper`` kills it on every way out of the ``with`` block. An exception raised in the child is
+raised again in the parent, of the same type and message; a child that dies raises ``HelperDied``.
 
 ``TECHREFORM_RECONCILE_PROCESSES=1`` makes everything in the main process (as does a single core).
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import struct
 import subprocess
 import sys
 import traceback
@@ -29,6 +28,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from techreform import childproc
 from techreform.reconcile.extract import Extract
 from techreform.reconcile.match import Link
 from techreform.reconcile.model import LibraryItem, Reconciliation, StatsItem
@@ -36,7 +36,6 @@ from techreform.reference.profiles import Profile
 from techreform.returns.model import Sheet
 
 ENV = "TECHREFORM_RECONCILE_PROCESSES"
-_HEADER = struct.Struct("!Q")
 
 
 class HelperDied(RuntimeError):
@@ -116,27 +115,6 @@ def _unpack_sheet(packed: tuple[Any, ...] | None) -> Sheet | None:
     return Sheet(name, kind, header_row, columns, rows)
 
 
-# --- frames
-
-
-def _write(f: Any, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    f.write(_HEADER.pack(len(data)))
-    f.write(data)
-    f.flush()
-
-
-def _read(f: Any) -> Any:
-    head = f.read(_HEADER.size)
-    if len(head) < _HEADER.size:
-        raise EOFError
-    (size,) = _HEADER.unpack(head)
-    data = f.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
-
-
 # --- the child
 
 
@@ -190,25 +168,13 @@ def outcome(answer: tuple[Any, ...]) -> Any:
 JOBS: dict[str, Callable[..., Any]] = {"check": _check, "load": _load, "outputs": _outputs}
 
 
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the parent's end of the pipe still ends it
-        pass
-
-
 def serve() -> None:
     """Answer each job ``(name, args)`` with ("ok", result) or ("raised", exception, traceback)."""
-    _die_with_parent()
-    if os.getppid() != int(sys.argv[1]):  # the parent died before that took effect
+    if not childproc.die_with_parent(int(sys.argv[1])):  # the parent died before that took effect
         return
     if len(sys.argv) > 2:  # started ahead of its work: it yields the cores to what runs meanwhile
         os.nice(int(sys.argv[2]))
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed goes to the log, never into the answers
+    out = os.fdopen(childproc.answers_fd(), "wb")  # anything printed goes to the log, not the answers
     # imported while the parent reads the extract
     import great_expectations  # noqa: F401
 
@@ -217,7 +183,7 @@ def serve() -> None:
 
     while True:
         try:
-            job = _read(sys.stdin.buffer)
+            job = childproc.read_frame(sys.stdin.buffer.fileno())
         except EOFError:
             return
         if job is None:
@@ -233,7 +199,7 @@ def serve() -> None:
             except Exception:
                 e = RuntimeError(f"{type(e).__name__}: {e}")
             answer = ("raised", e, text)
-        _write(out, answer)
+        childproc.write_frame(out, answer)
 
 
 # --- the parent
@@ -253,12 +219,7 @@ class Helper:
         if self.proc is not None:
             return self
         niceness = [str(self._nice)] if self._nice else []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techreform.reconcile.helper", str(os.getpid()), *niceness],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
+        self.proc = childproc.start("techreform.reconcile.helper", str(os.getpid()), *niceness)
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -269,7 +230,7 @@ class Helper:
         assert self.proc is not None and self.proc.stdin is not None
         self._sent = True
         try:
-            _write(self.proc.stdin, (name, args))
+            childproc.write_frame(self.proc.stdin, (name, args))
         except OSError:  # it died: ``result`` says so
             pass
 
@@ -278,7 +239,7 @@ class Helper:
         assert self.proc is not None and self.proc.stdout is not None and self._sent
         self._sent = False
         try:
-            answer = _read(self.proc.stdout)
+            answer = childproc.read_frame(self.proc.stdout.fileno())
         except (EOFError, OSError):
             self.close()
             code = self.proc.returncode if self.proc else None
@@ -287,18 +248,8 @@ class Helper:
 
     def close(self) -> None:
         """Stop the child (it keeps nothing: whatever it was doing is not wanted any more)."""
-        proc = self.proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        for f in (proc.stdin, proc.stdout):
-            if f is not None:
-                try:
-                    f.close()
-                except OSError:
-                    pass
+        if self.proc is not None:
+            childproc.stop(self.proc)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ again after a crash), each with its address space limited (``RLIMIT_AS``) and a 
 file; intake runs two, the machine's cores reading files side by side, the answers taken in the
 files' order. A file that kills or stalls its worker is answered as too large or too slow; the
 others of the run are read as usual.
+
+A worker is a plain child process (``python -m techreform.read_worker``, see ``childproc``): the
+paths it is sent and its answers are pickled frames on its stdin and stdout.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ import logging
 import os
 import pickle
 import resource
-import select
-import struct
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from techreform.childproc import HEADER, answers_fd, read_exactly, read_frame, start, stop, write_frame
 from techreform.returns.guard import FileRejected, Limits
 from techreform.returns.model import ParsedReturn, UnreadableWorkbook
 
@@ -38,45 +40,17 @@ CRASHED_MESSAGE = (
 )
 
 
-# Frames on the worker's pipes: an 8-byte length, then a pickle. A plain child process (not
-# multiprocessing, which would import the caller's __main__ again in the child).
-_HEADER = struct.Struct("!Q")
-
-
-def _write_frame(f: Any, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    f.write(_HEADER.pack(len(data)) + data)
-    f.flush()
-
-
-def _read_exactly(fd: int, n: int, deadline: float | None) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        if deadline is not None:
-            left = max(deadline - time.monotonic(), 0.0)  # what came in time may wait in the pipe
-            if not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-        chunk = os.read(fd, min(n - got, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
 def serve(limits: Limits) -> None:
     """The worker: read the paths it is sent, answer each with ("ok", parsed) or why not."""
     from techreform.returns.reader import read_return
 
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed goes to the log, never into the answers
+    out = os.fdopen(answers_fd(), "wb")  # anything printed goes to the log, never into the answers
     cap = limits.memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     fd = sys.stdin.buffer.fileno()
     while True:
         try:
-            (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, None))
-            path = pickle.loads(_read_exactly(fd, size, None))
+            path = read_frame(fd)
         except EOFError:
             return
         if path is None:
@@ -93,7 +67,7 @@ def serve(limits: Limits) -> None:
             answer = ("rejected", "file_too_large", CRASHED_MESSAGE)
         except Exception:
             answer = ("error", traceback.format_exc())
-        _write_frame(out, (time.monotonic() - started, answer))
+        write_frame(out, (time.monotonic() - started, answer))
 
 
 _TAKE_SECONDS = 30.0  # to take the rest of an answer whose first bytes came in time
@@ -113,16 +87,11 @@ class _Worker:
         if self.proc is None or self.proc.poll() is not None:
             self.stop()
             limits = json.dumps(dataclasses.asdict(self.limits))
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "techreform.read_worker", limits],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                close_fds=True,
-            )
+            self.proc = start("techreform.read_worker", limits)
         assert self.proc.stdin is not None
         self.path, self.deadline = path, time.monotonic() + self.limits.seconds
         try:
-            _write_frame(self.proc.stdin, str(path))
+            write_frame(self.proc.stdin, str(path))
         except OSError:  # it died since: its answer is an end of file
             pass
 
@@ -133,12 +102,12 @@ class _Worker:
         fd = self.proc.stdout.fileno()
         self.path = None
         try:
-            (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, self.deadline))
+            (size,) = HEADER.unpack(read_exactly(fd, HEADER.size, self.deadline))
             # The worker has read the file (it writes its answer after): an answer read ahead may
             # have waited in the pipe past the deadline, the worker blocked on writing the rest of
             # it; the rest is taken with time to spare (the worker's own time says if it was late).
             body_deadline = max(self.deadline, time.monotonic() + _TAKE_SECONDS)
-            elapsed, answer = pickle.loads(_read_exactly(fd, size, body_deadline))
+            elapsed, answer = pickle.loads(read_exactly(fd, size, body_deadline))
         except TimeoutError:
             self.stop()
             return ("slow",)
@@ -150,24 +119,14 @@ class _Worker:
 
     def stop(self) -> None:
         proc, self.proc, self.path = self.proc, None, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        self.exit_code = proc.returncode
-        for f in (proc.stdin, proc.stdout):
-            if f is not None:
-                try:
-                    f.close()
-                except OSError:
-                    pass
+        if proc is not None:
+            self.exit_code = stop(proc, 10)
 
     def close(self) -> None:
         proc = self.proc
         if proc is not None and proc.poll() is None and proc.stdin is not None and self.path is None:
             try:
-                _write_frame(proc.stdin, None)
+                write_frame(proc.stdin, None)
                 proc.wait(5)
             except (OSError, subprocess.TimeoutExpired):
                 pass

@@ -4,10 +4,12 @@ A province's receipts are a few seconds of CPU, each receipt alone (its own file
 file read back). When one task writes them all (``techreform run``, where ``dag.test()`` would run
 mapped tasks one after another; or the Celery stack's single batch), this process writes receipts
 and ``processes - 1`` helpers write others at the same time. A helper is a plain child process
-(``python -m techreform.workbooks.receipt_pool``, not multiprocessing, which would import the
-caller's ``__main__`` -- Airflow's -- again; no fork of a process with Airflow's threads running):
-it imports openpyxl and the receipt code (about half a second of CPU, on the other core while
-this process works), is kept two receipts ahead, and answers each with its path or its error.
+(``python -m techreform.workbooks.receipt_pool``, see ``childproc``; not multiprocessing, which
+would import the caller's ``__main__`` -- Airflow's -- again; no fork of a process with Airflow's
+threads running): it imports openpyxl and the receipt code (about half a second of CPU, on the
+other core while this process works), is kept two receipts ahead, and answers each with its path
+or its error. Jobs and answers cross its pipes as ``multiprocessing.connection`` messages, to wait
+on several helpers at once.
 
 Crash safety is the receipt's own: each is written to a temporary file and moved into place
 (``write_receipt``). The caller records a receipt (``done``) only once its file is in place, in
@@ -23,7 +25,6 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from techreform import childproc
 from techreform.workbooks.receipt import write_receipt
 from techreform.workbooks.receipt_parts import part_path
 
@@ -126,12 +128,7 @@ class _Helper:
 
     def __init__(self) -> None:
         self.sent: deque[ReceiptJob] = deque()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techreform.workbooks.receipt_pool"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
+        self.proc = childproc.start("techreform.workbooks.receipt_pool")
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._out = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -167,15 +164,13 @@ class _Helper:
                 self.proc.wait(5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        childproc.stop(self.proc)
         for job in self.sent:
             part_path(job.path, self.proc.pid).unlink(missing_ok=True)
         self.sent.clear()
-        for closing in (self._out, self.conn, self.proc.stdin, self.proc.stdout):
+        for closing in (self._out, self.conn):
             try:
-                closing.close()  # type: ignore[union-attr]
+                closing.close()
             except OSError:
                 pass
 
@@ -186,8 +181,7 @@ def serve() -> None:
     # Ctrl-C reaches the whole process group: the caller stops its helpers and removes what they
     # left half-written; a helper that ended on its own meanwhile would make that a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # anything printed goes to the log, never into the answers
+    out = Connection(childproc.answers_fd(), readable=False)  # anything printed goes to the log
     inbox = Connection(os.dup(0), writable=False)
     while True:
         try:
