@@ -46,7 +46,11 @@ def start(ws: Workspace, period: str) -> bool:
     sha = _fingerprint(ws, period)
     if sha is None:
         return False
-    child = helper.Helper(nice=NICE).__enter__()
+    child = helper.Helper(nice=NICE)
+    try:
+        child.__enter__()
+    except OSError:  # no process to be had: the reconciliation reads the extract itself
+        return False
     child.submit("load", str(ws.root), period, units_of(ws.profile))
     _ahead[(ws.root, period)] = (child, sha)
     return True
