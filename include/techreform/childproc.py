@@ -11,7 +11,8 @@ only what it needs, and its pipes are plain file descriptors, to wait on with a 
 This module holds what they share: the frames of the two modules that speak them (an 8-byte
 length, then a pickle; the receipt helpers speak ``multiprocessing.connection``'s), starting a
 child, the child's own setup (its answers on a copy of stdout, anything printed going to stderr;
-dying with its parent) and stopping it. What crosses the pipes, and when, stays each module's own.
+dying with its parent, for a child that asks) and stopping it. What crosses the pipes, and when,
+stays each module's own.
 """
 
 from __future__ import annotations

@@ -220,10 +220,29 @@ def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
     while os.getpriority(os.PRIO_PROCESS, pid) < prefetch.NICE and time.monotonic() < deadline:
         time.sleep(0.02)
     assert os.getpriority(os.PRIO_PROCESS, pid) >= prefetch.NICE
+    os.kill(pid, signal.SIGINT)  # a Ctrl-C that fails intake's task leaves it reading
     assert _reconcile(ws, "2", monkeypatch) == changed_one
-    assert child.proc.pid == pid and _gone(pid)  # that child, taken, and stopped after
+    assert child.proc.pid == pid and child.proc.returncode == -signal.SIGKILL  # taken, then stopped
+    assert _gone(pid)
     assert _files(ws) == one and _results(ws) == results
     assert prefetch._ahead == {}
+
+
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
+def test_a_read_ahead_child_that_died_is_read_again(ws, monkeypatch):
+    _extract(ws, [list(r) for r in ROWS])
+    changed_one = _reconcile(ws, "1", monkeypatch)
+    one, results = _files(ws), _results(ws)
+    for name in one:
+        (ws.root / name).unlink()
+    monkeypatch.setenv(helper.ENV, "2")
+    assert prefetch.start(ws, "2026Q3")
+    child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    assert child.proc is not None
+    os.kill(child.proc.pid, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer, during intake
+    child.proc.wait(10)
+    assert _reconcile(ws, "2", monkeypatch) == changed_one  # read here, as without it
+    assert _files(ws) == one and _results(ws) == results
 
 
 @pytest.mark.slow  # a few seconds: reconciliations and the child's imports
@@ -269,6 +288,8 @@ def test_nothing_is_read_ahead_without_extract_files(ws, monkeypatch):
     settings = {**ws.settings, "statistics": {"url": "sqlite:///stats.db", "projects_table": "p"}}
     (ws.root / "techreform.json").write_text(json.dumps(settings), "utf-8")
     assert not prefetch.start(ws, "2026Q3")  # kept in a database: nothing to compare before reading
+    (ws.root / "techreform.json").write_text(json.dumps({**settings, "statistics": {}, "profile": "x"}))
+    assert not prefetch.start(ws, "2026Q3")  # no such profile: the run says so, not the read-ahead
     assert prefetch._ahead == {}
 
 

@@ -5,7 +5,8 @@ Modules: ``names`` (Chinese names reduced to what identifies them), ``match`` (t
 one-to-one assignment, evidence), ``categories`` (both sides' categories), ``extract`` and
 ``extract_checks`` (the bureau's extract, read and checked with Great Expectations), ``decisions``
 (the bureau's own decisions), ``run`` (one period), ``outputs`` (CSV, workbook, follow-up lists),
-``helper`` (the second process: the extract's check and most of the outputs made on the second core).
+``helper`` (the second process: the extract's check and most of the outputs made on the second core),
+``prefetch`` (``techreform run``: the extract read and checked in such a process during intake).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from techreform.reconcile.extract import ExtractError
+from techreform.reconcile.extract import Extract, ExtractError
 from techreform.reconcile.model import Reconciliation
 from techreform.workspace import Workspace
 
@@ -29,19 +30,21 @@ class ReconcileResult:
 
 def run_reconciliation(ws: Workspace, engine: Engine, period: str) -> ReconcileResult:
     """Reconcile ``period`` and write its outputs. Raises ExtractError (Chinese) for an extract
-    that cannot be used; earlier results are then left as they were."""
+    that cannot be used; earlier results are then left as they were (as on any other error, such
+    as ``helper.HelperDied`` for a child process that died)."""
     from techreform.reconcile import decisions, extract, helper, outputs, prefetch, store
     from techreform.reconcile.run import library_in_force, reconcile, units_of
     from techreform.workbooks.reconciliation import workbook_bytes
 
     profile = ws.profile
-    ahead = prefetch.take(ws, period)  # a child that has read the extract already (``techreform run``)
-    if ahead is None and not helper.wanted():
+    if not helper.wanted():
         return _in_one_process(ws, engine, period)
-    with ahead or helper.Helper() as child:  # started first: its imports while the extract is read
-        checked: tuple[object, ...] | None = None  # the check's outcome, when the child read it
+    with helper.Helper() as child:  # started first: its imports while the extract is read (or taken)
+        ahead = prefetch.take(ws, period)  # read and checked during intake (``techreform run``)
+        loaded: Extract | None
+        checked: tuple[object, ...] | None = None  # the check's outcome, when read ahead
         if ahead is not None:
-            loaded, checked = child.result()  # ExtractError raised here, as by extract.load
+            loaded, checked = ahead
         else:
             loaded = extract.load(ws, period)
         if loaded is None:

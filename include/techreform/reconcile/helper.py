@@ -7,10 +7,12 @@ files), each atomically.
 
 A plain child process (``python -m techreform.reconcile.helper``, see ``childproc``), not
 multiprocessing: nothing of the caller (Airflow's threads, its ``__main__``) is forked or imported
-again. Jobs and answers are pickled frames on its stdin and stdout. It is started when the extract
-has been read, so its imports overlap the matching; it dies with its parent (``PR_SET_PDEATHSIG``),
-and ``Helper`` kills it on every way out of the ``with`` block. An exception raised in the child is
-raised again in the parent, of the same type and message; a child that dies raises ``HelperDied``.
+again. Jobs and answers are pickled frames on its stdin and stdout. It is started before the
+extract is read, so its imports overlap the reading and the matching; it dies with its parent
+(``PR_SET_PDEATHSIG``), and ``Helper`` kills it on every way out of the ``with`` block. An
+exception raised in the child is raised again in the parent, of the same type and message; a
+child that dies raises ``HelperDied``. ``prefetch`` starts one more, at a lower priority, to read
+the extract ahead (the ``load`` job).
 
 ``TECHREFORM_RECONCILE_PROCESSES=1`` makes everything in the main process (as does a single core).
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import traceback
@@ -172,8 +175,9 @@ def serve() -> None:
     """Answer each job ``(name, args)`` with ("ok", result) or ("raised", exception, traceback)."""
     if not childproc.die_with_parent(int(sys.argv[1])):  # the parent died before that took effect
         return
-    if len(sys.argv) > 2:  # started ahead of its work: it yields the cores to what runs meanwhile
-        os.nice(int(sys.argv[2]))
+    if len(sys.argv) > 2:  # started ahead of its work (``prefetch``): it yields the cores to
+        os.nice(int(sys.argv[2]))  # what runs meanwhile, and a Ctrl-C that fails that work (intake's
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # task) leaves it be: the parent stops it
     out = os.fdopen(childproc.answers_fd(), "wb")  # anything printed goes to the log, not the answers
     # imported while the parent reads the extract
     import great_expectations  # noqa: F401
@@ -206,7 +210,8 @@ def serve() -> None:
 
 
 class Helper:
-    """The child process, started on entering the ``with`` block and gone on leaving it."""
+    """The child process, started on entering the ``with`` block (or by ``__enter__``, as
+    ``prefetch`` starts one) and gone on leaving it (or ``close``)."""
 
     def __init__(self, nice: int = 0) -> None:
         """``nice``: the child's priority lowered by that much (``os.nice``)."""
@@ -215,7 +220,7 @@ class Helper:
         self._nice = nice
 
     def __enter__(self) -> Helper:
-        """Start the child, unless it was started before (``prefetch`` hands on a running one)."""
+        """Start the child, unless it was started before (entering a running one changes nothing)."""
         if self.proc is not None:
             return self
         niceness = [str(self._nice)] if self._nice else []

@@ -1,25 +1,29 @@
 """The statistics extract read ahead, while intake runs.
 
-The extract does not depend on the returns, and reading a province's (100,000 rows) is the longest
-part of a reconciliation's start. So a run that takes intake and the reconciliation in one process
-(``techreform run``: each DAG through ``dag.test()``) starts the reconciliation's child process
-(``helper``) before intake, at a lower priority: it reads and checks the period's extract on
-whatever the intake leaves of the cores. The reconciliation then takes that child, the extract
-in it, instead of starting one, provided the files are still those it found: a file replaced
-meanwhile (a different hash) and the child is stopped and the extract read as usual. An extract
-kept in a database (the workspace setting ``statistics``) is not read ahead: it has no hash to
-compare before reading it.
+The extract does not depend on the returns, and reading a province's (100,000 rows) and checking
+it with GX start every reconciliation. So a run that takes intake and the reconciliation in one
+process (``techreform run``: each DAG through ``dag.test()``) starts a reconciliation child
+(``helper``) before intake, at a lower priority, to read and check the period's extract on
+whatever intake leaves of the cores. The reconciliation takes what it read (``take``) provided
+it is the files as they are then: the same hash as when it started, and the same as the bytes it
+read. Anything else -- a file replaced meanwhile, a child that died or was interrupted, a read
+that failed -- and the child is stopped and the reconciliation reads the extract itself, as
+without this (a broken file then fails there, with the same error, at the same point). An
+extract kept in a database (the workspace setting ``statistics``) is not read ahead: it has no
+hash to compare before reading it.
 
-Whatever happens, the reconciliation gives what it gives without this: the same extract, the
-same ExtractError at the same point (a file that cannot be read before anything is saved; a
-check that fails after the matching, as with the child checking it then).
+The child only reads: its priority stays low, so the reconciliation makes its workbook in a child
+of its own. A read-ahead never fails a run: a workspace it cannot make sense of, or no process to
+be had, and nothing is read ahead.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from techreform.reconcile import extract, helper
+from techreform.reconcile.extract import Extract
 from techreform.workspace import Workspace
 
 NICE = 10  # the child's priority below the run's: intake's processes come first
@@ -28,6 +32,9 @@ _ahead: dict[tuple[Path, str], tuple[helper.Helper, str]] = {}
 
 
 def _fingerprint(ws: Workspace, period: str) -> str | None:
+    """The extract files' hash; None without files, or when they are kept in a database."""
+    if (ws.settings.get("statistics") or {}).get("url"):
+        return None
     try:
         return extract.fingerprint(ws, period)
     except OSError:  # a file going away while hashed: read as usual, later
@@ -41,9 +48,11 @@ def start(ws: Workspace, period: str) -> bool:
 
     if (ws.root, period) in _ahead or not helper.wanted():
         return False
-    if (ws.settings.get("statistics") or {}).get("url"):
+    try:
+        sha = _fingerprint(ws, period)
+        units = units_of(ws.profile) if sha is not None else []
+    except Exception:  # settings or a profile the run itself will complain about, in Chinese
         return False
-    sha = _fingerprint(ws, period)
     if sha is None:
         return False
     child = helper.Helper(nice=NICE)
@@ -51,22 +60,36 @@ def start(ws: Workspace, period: str) -> bool:
         child.__enter__()
     except OSError:  # no process to be had: the reconciliation reads the extract itself
         return False
-    child.submit("load", str(ws.root), period, units_of(ws.profile))
+    try:
+        child.submit("load", str(ws.root), period, units)
+    except BaseException:
+        child.close()
+        raise
     _ahead[(ws.root, period)] = (child, sha)
     return True
 
 
-def take(ws: Workspace, period: str) -> helper.Helper | None:
-    """The child reading ``period``'s extract ahead, if one is and the files are still those it
-    read (its first answer: ``helper._load``'s); None otherwise (the caller reads the extract)."""
+def take(ws: Workspace, period: str) -> tuple[Extract, tuple[Any, ...]] | None:
+    """The extract read ahead for ``period`` and its check's outcome (("ok", warnings) or
+    ("raised", ExtractError, traceback): for the caller to raise where it checks), if it is the
+    files as they are now; None otherwise, the caller then reading the extract itself. The child
+    is stopped either way."""
     got = _ahead.pop((ws.root, period), None)
     if got is None:
         return None
     child, sha = got
-    if _fingerprint(ws, period) != sha:
+    try:
+        if child.proc is None or child.proc.poll() is not None or _fingerprint(ws, period) != sha:
+            return None
+        try:
+            loaded, checked = child.result()
+        except Exception:  # it died, or its read failed: read again here (the same error, if any)
+            return None
+    finally:
         child.close()
+    if loaded is None or loaded.sha256 != sha:  # not the bytes hashed before
         return None
-    return child
+    return loaded, checked
 
 
 def stop() -> None:

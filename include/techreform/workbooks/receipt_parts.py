@@ -4,7 +4,10 @@ without importing openpyxl."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 SUFFIX = ".receipt.part"
 
@@ -16,11 +19,16 @@ def part_path(path: Path, pid: int) -> Path:
 
 def remove_leftovers(outbox: Path) -> list[Path]:
     """Remove the temporary receipt files in the units' folders of ``outbox`` (hidden, never a
-    receipt): what a writer killed mid-file left. Only while no receipt can be being written, i.e.
-    with the intake lock held exclusively (receipt writers hold it shared)."""
+    receipt): what a writer killed mid-file left. Called with the intake lock held exclusively,
+    which every receipt-writing task holds shared. (A receipt helper orphaned by a killed task may
+    still be finishing one: its file is then gone, its receipt never recorded, and the next
+    receipt step writes it again.) A file that cannot be removed is left, and logged."""
     removed = []
     for p in sorted(outbox.glob(f"*/.*{SUFFIX}")):
-        if p.is_file() and not p.is_symlink():
-            p.unlink(missing_ok=True)
-            removed.append(p)
+        try:
+            if p.is_file() and not p.is_symlink():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+        except OSError as e:
+            log.warning("could not remove %s: %s", p, e)
     return removed
