@@ -216,7 +216,7 @@ def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
     child = prefetch._ahead[(ws.root, "2026Q3")][0]
     assert child.proc is not None
     pid = child.proc.pid
-    deadline = time.monotonic() + 10  # it lowers its own priority as it starts
+    deadline = time.monotonic() + 10  # it ignores Ctrl-C, then lowers its priority, as it starts
     while os.getpriority(os.PRIO_PROCESS, pid) < prefetch.NICE and time.monotonic() < deadline:
         time.sleep(0.02)
     assert os.getpriority(os.PRIO_PROCESS, pid) >= prefetch.NICE

@@ -175,9 +175,9 @@ def serve() -> None:
     """Answer each job ``(name, args)`` with ("ok", result) or ("raised", exception, traceback)."""
     if not childproc.die_with_parent(int(sys.argv[1])):  # the parent died before that took effect
         return
-    if len(sys.argv) > 2:  # started ahead of its work (``prefetch``): it yields the cores to
-        os.nice(int(sys.argv[2]))  # what runs meanwhile, and a Ctrl-C that fails that work (intake's
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # task) leaves it be: the parent stops it
+    if len(sys.argv) > 2:  # started ahead of its work (``prefetch``): a Ctrl-C that fails what
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # runs meanwhile (intake's task) leaves it be
+        os.nice(int(sys.argv[2]))  # (the parent stops it), and it yields the cores to that work
     out = os.fdopen(childproc.answers_fd(), "wb")  # anything printed goes to the log, not the answers
     # imported while the parent reads the extract
     import great_expectations  # noqa: F401
