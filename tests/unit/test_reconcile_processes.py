@@ -202,11 +202,9 @@ def test_the_child_dies_with_its_parent():
 # --- the extract read ahead (``prefetch``)
 
 
-@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
-def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
-    rows = [list(r) for r in ROWS]
-    rows[1][4] = "419001"  # a warning, in the workbook's notes
-    _extract(ws, rows)
+def _one_process_then_read_ahead(ws, monkeypatch) -> tuple[list[str], dict, list, helper.Helper]:
+    """The reconciliation on one process (what it changed, its files, its results), its files then
+    removed, and a child started reading the extract ahead."""
     changed_one = _reconcile(ws, "1", monkeypatch)
     one, results = _files(ws), _results(ws)
     for name in one:
@@ -214,6 +212,16 @@ def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
     monkeypatch.setenv(helper.ENV, "2")
     assert prefetch.start(ws, "2026Q3")
     child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    assert child.proc is not None
+    return changed_one, one, results, child
+
+
+@pytest.mark.slow  # a few seconds: reconciliations and the child's imports
+def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
+    rows = [list(r) for r in ROWS]
+    rows[1][4] = "419001"  # a warning, in the workbook's notes
+    _extract(ws, rows)
+    changed_one, one, results, child = _one_process_then_read_ahead(ws, monkeypatch)
     assert child.proc is not None
     pid = child.proc.pid
     deadline = time.monotonic() + 10  # it ignores Ctrl-C, then lowers its priority, as it starts
@@ -231,13 +239,7 @@ def test_read_ahead_writes_what_one_process_does(ws, monkeypatch):
 @pytest.mark.slow  # a few seconds: reconciliations and the child's imports
 def test_a_read_ahead_child_that_died_is_read_again(ws, monkeypatch):
     _extract(ws, [list(r) for r in ROWS])
-    changed_one = _reconcile(ws, "1", monkeypatch)
-    one, results = _files(ws), _results(ws)
-    for name in one:
-        (ws.root / name).unlink()
-    monkeypatch.setenv(helper.ENV, "2")
-    assert prefetch.start(ws, "2026Q3")
-    child = prefetch._ahead[(ws.root, "2026Q3")][0]
+    changed_one, one, results, child = _one_process_then_read_ahead(ws, monkeypatch)
     assert child.proc is not None
     os.kill(child.proc.pid, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer, during intake
     child.proc.wait(10)
