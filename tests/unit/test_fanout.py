@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -97,14 +100,23 @@ def _judged(intake_ws) -> None:
     judge.process(ws, engine, ws.profile, validator=intake_ws.validator)
 
 
-def test_receipts_per_unit_are_those_of_the_whole_step(intake_ws, tmp_path):
+@contextmanager
+def _judged_twin(intake_ws, tmp_path) -> Iterator[tuple[Workspace, Any]]:
+    """The files judged in ``intake_ws``, and a copy of the judged workspace with its own engine."""
     _judged(intake_ws)
-    ws, engine = intake_ws.ws, intake_ws.engine
     twin_root = tmp_path / "twin"
-    shutil.copytree(ws.root, twin_root)
-    twin = Workspace(twin_root)
+    shutil.copytree(intake_ws.ws.root, twin_root)
     twin_engine = wh.connect(f"sqlite:///{twin_root / 'warehouse.sqlite'}", migrate=False)
     try:
+        yield Workspace(twin_root), twin_engine
+    finally:
+        twin_engine.dispose()
+
+
+def test_receipts_per_unit_are_those_of_the_whole_step(intake_ws, tmp_path):
+    ws, engine = intake_ws.ws, intake_ws.engine
+    with _judged_twin(intake_ws, tmp_path) as (twin, twin_engine):
+        twin_root = twin.root
         whole = publish(ws, engine, ws.profile, run_period=PERIOD)
         work = pending_receipts(twin_engine)
         assert set(work) == {UNIT, OTHER_UNIT, THIRD_UNIT}
@@ -121,21 +133,15 @@ def test_receipts_per_unit_are_those_of_the_whole_step(intake_ws, tmp_path):
             p.relative_to(twin_root) for p in spread
         )
         assert _files(ws.root) == _files(twin_root)
-    finally:
-        twin_engine.dispose()
 
 
 def test_receipts_on_every_core_are_those_of_one_process(intake_ws, tmp_path, monkeypatch):
     """The step's only task writes its batch with a helper process (``receipt_pool``): the same
     files under the same names (two of the same name within a minute: one gets its id), each
     recorded; a rerun writes nothing."""
-    _judged(intake_ws)
     ws, engine = intake_ws.ws, intake_ws.engine
-    twin_root = tmp_path / "twin"
-    shutil.copytree(ws.root, twin_root)
-    twin = Workspace(twin_root)
-    twin_engine = wh.connect(f"sqlite:///{twin_root / 'warehouse.sqlite'}", migrate=False)
-    try:
+    with _judged_twin(intake_ws, tmp_path) as (twin, twin_engine):
+        twin_root = twin.root
         units = sorted(pending_receipts(engine))
         one = publish_units(ws, engine, ws.profile, units)
         monkeypatch.setenv("TECHREFORM_RECEIPT_POOL_MIN", "1")  # five receipts: a helper all the same
@@ -149,8 +155,6 @@ def test_receipts_on_every_core_are_those_of_one_process(intake_ws, tmp_path, mo
         with twin_engine.connect() as c:
             recorded = set(c.execute(text("SELECT receipt_path FROM submission")).scalars())
         assert recorded == {str(p.relative_to(twin_root)) for p in both}
-    finally:
-        twin_engine.dispose()
 
 
 def test_a_run_in_one_process_plans_one_batch(monkeypatch):
